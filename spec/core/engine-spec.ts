@@ -1,0 +1,113 @@
+import { expect } from 'chai';
+import { Observable, firstValueFrom, lastValueFrom, toArray, type Subscription } from 'rxjs';
+import type { Socket } from 'node:net';
+import { connect } from '../../streams/connect.js';
+import { Engine } from '../../src/core/engine.js';
+import { RxbridgeError } from '../../src/core/errors.js';
+import type { FramePart } from '../../src/core/codec.js';
+import type { ToyHeader } from '../helpers/toyCodec.js';
+import { mulberry32, startToyServer, toyCodec, type ToyRequest } from '../helpers/toyEngine.js';
+
+/** Collects a request's reply parts into one payload. */
+function replyOf(parts$: Observable<FramePart<ToyHeader>>): Promise<Buffer> {
+  return lastValueFrom(parts$.pipe(toArray())).then((parts) => Buffer.concat(parts.map((p) => Buffer.from(p.payload))));
+}
+
+describe('Engine (loopback, toy codec)', () => {
+  let server: Awaited<ReturnType<typeof startToyServer>>;
+  let lease: Subscription | undefined;
+
+  afterEach(async () => {
+    lease?.unsubscribe();
+    lease = undefined;
+    await server?.close();
+  });
+
+  async function open(port: number): Promise<Socket> {
+    return new Promise((resolve, reject) => {
+      lease = connect({ host: '127.0.0.1', port }).subscribe({ next: resolve, error: reject });
+    });
+  }
+
+  it('matches 10,000 requests whose replies come back in random order, some in two frames', async () => {
+    server = await startToyServer({ random: mulberry32(7) });
+    const engine = new Engine(await open(server.port), toyCodec, { maxRequests: 64 });
+    const random = mulberry32(42);
+    const requests: ToyRequest[] = Array.from({ length: 10_000 }, (_, i) => {
+      const payload = Buffer.alloc(1 + Math.floor(random() * 300));
+      for (let j = 0; j < payload.length; j++) payload[j] = (i * 31 + j) & 0xff;
+      return { lane: random() < 0.3 ? 'data' : 'command', payload, parts: random() < 0.2 ? 2 : 1 };
+    });
+    const replies = await Promise.all(requests.map((r) => replyOf(engine.request(r))));
+    replies.forEach((reply, i) => expect(reply.equals(requests[i].payload), `request ${i}`).to.equal(true));
+    const stats = engine.stats();
+    expect(stats).to.include({ queued: 0, inFlight: 0, completed: 10_000, failed: 0 });
+    engine.terminate();
+  });
+
+  it('fails every pending request with a coded error when the peer closes mid-frame, leaving nothing behind', async () => {
+    server = await startToyServer({
+      silent: true,
+      onConnection: (socket) => {
+        socket.once('data', () => {
+          // Half a reply header, then close.
+          socket.end(Buffer.from([0xa1, 0, 0, 0]));
+        });
+      },
+    });
+    const engine = new Engine(await open(server.port), toyCodec, { maxRequests: 4 });
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        firstValueFrom(engine.request({ lane: 'command', payload: Buffer.from('hello') })).then(
+          () => 'value',
+          (err: unknown) => (err instanceof RxbridgeError ? err.code : `uncoded ${String(err)}`),
+        ),
+      ),
+    );
+    expect(new Set(outcomes)).to.have.lengthOf(1);
+    expect(outcomes[0]).to.be.oneOf(['RXB_TRUNCATED', 'RXB_CONNECTION_CLOSED']);
+    expect(engine.stats()).to.include({ queued: 0, inFlight: 0, failed: 20 });
+    // New requests after the end fail at once, with the same cause.
+    const late = await firstValueFrom(engine.request({ lane: 'command', payload: Buffer.from('x') })).catch((e) => e);
+    expect(late).to.be.instanceOf(RxbridgeError);
+  });
+
+  it('drops a request unsubscribed before dispatch, and discards the reply of one unsubscribed after', async () => {
+    server = await startToyServer();
+    const engine = new Engine(await open(server.port), toyCodec, { maxRequests: 1 });
+    const first = engine.request({ lane: 'data', payload: Buffer.alloc(1000, 1) });
+    const second = engine.request({ lane: 'data', payload: Buffer.alloc(10, 2) });
+    const seen: string[] = [];
+    const a = first.subscribe({ next: () => seen.push('first') });
+    const b = second.subscribe({ next: () => seen.push('second') });
+    b.unsubscribe(); // still queued behind the window of 1: dropped
+    a.unsubscribe(); // dispatched already: its reply is read and discarded
+    const third = await replyOf(engine.request({ lane: 'command', payload: Buffer.from('third') }));
+    expect(third.toString()).to.equal('third');
+    expect(seen).to.deep.equal([]);
+    await firstValueFrom(engine.idle());
+    expect(engine.stats()).to.include({ queued: 0, inFlight: 0, completed: 1 });
+    engine.terminate();
+  });
+
+  it('reports stage times in order for every request on events$', async () => {
+    server = await startToyServer();
+    const engine = new Engine(await open(server.port), toyCodec);
+    const phases = new Map<number, string[]>();
+    const sub = engine.events$.subscribe((e) => {
+      if (e.type !== 'request') return;
+      const list = phases.get(e.record.tag) ?? [];
+      list.push(e.phase);
+      phases.set(e.record.tag, list);
+    });
+    await Promise.all(Array.from({ length: 50 }, (_, i) => replyOf(engine.request({ lane: 'command', payload: Buffer.from(`r${i}`) }))));
+    sub.unsubscribe();
+    expect(phases.size).to.equal(50);
+    for (const list of phases.values()) {
+      expect(list[0]).to.equal('submitted');
+      expect(list[list.length - 1]).to.equal('completed');
+      expect(list).to.include.members(['dispatched', 'replied']);
+    }
+    engine.terminate();
+  });
+});

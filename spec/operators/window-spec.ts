@@ -1,0 +1,314 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { Subject } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { AdaptiveByteLimit } from '../../operators/adaptiveByteLimit.js';
+import { window } from '../../operators/window.js';
+import { InvalidArgumentError, QueueFullError } from '../../src/core/errors.js';
+
+interface Item {
+  readonly name: string;
+  readonly bytes: number;
+  cancelled?: boolean;
+}
+
+const item = (name: string, bytes = 10, cancelled = false): Item => ({ name, bytes, cancelled });
+
+describe('window', () => {
+  let testScheduler: TestScheduler;
+
+  beforeEach(() => {
+    testScheduler = new TestScheduler((actual, expected) => expect(actual).to.deep.equal(expected));
+  });
+
+  it('admits up to maxRequests items and the rest as items are released', () => {
+    testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      const v = { a: item('a'), b: item('b'), c: item('c'), d: item('d') };
+      const source = cold(' -a-b-c-d-------|', v);
+      const release = hot('-------a---b-----', v);
+      const expected = '   -a-b---c---d---|';
+      const subs = '       ^--------------!';
+      const credit = new Subject<boolean>();
+      expectObservable(credit).toBe('t--f', { t: true, f: false });
+      expectObservable(source.pipe(window({ maxRequests: 2, maxBytes: 1000, release$: release, credit }))).toBe(expected, v);
+      expectSubscriptions(source.subscriptions).toBe(subs);
+      expectSubscriptions(release.subscriptions).toBe(subs);
+    });
+  });
+
+  it('keeps the cost in flight at or under maxBytes, in FIFO order', () => {
+    testScheduler.run(({ cold, hot, expectObservable }) => {
+      const v = { a: item('a', 60), b: item('b', 50), c: item('c', 30), d: item('d', 40) };
+      const source = cold(' -a-b-c-d----|', v);
+      const release = hot('------a---b---', v);
+      const expected = '   -a----(bc)d-|';
+      expectObservable(source.pipe(window({ maxRequests: 10, maxBytes: 100, release$: release }))).toBe(expected, v);
+    });
+  });
+
+  it('admits an oversized item alone, once nothing is in flight', () => {
+    testScheduler.run(({ cold, hot, expectObservable }) => {
+      const v = { a: item('a', 10), x: item('x', 250), b: item('b', 10) };
+      const source = cold(' -a-x-b------|', v);
+      const release = hot('-------a--x---', v);
+      const expected = '   -a-----x--b-|';
+      expectObservable(source.pipe(window({ maxRequests: 10, maxBytes: 100, release$: release }))).toBe(expected, v);
+    });
+  });
+
+  it('reports credit only on change: false when full or queued, true once the queue empties with room', () => {
+    testScheduler.run(({ cold, hot, expectObservable }) => {
+      const v = { a: item('a'), b: item('b'), c: item('c') };
+      const source = cold(' -a-b-----c--', v);
+      const release = hot('-----a-b-----', v);
+      const credit = new Subject<boolean>();
+      expectObservable(credit).toBe('tf-----t-f', { t: true, f: false });
+      expectObservable(source.pipe(window({ maxRequests: 1, maxBytes: 1000, release$: release, credit }))).toBe(
+        '-a---b---c--',
+        v,
+      );
+    });
+  });
+
+  it('ignores releases of items that are not in flight (unknown, or released twice)', () => {
+    testScheduler.run(({ cold, hot, expectObservable }) => {
+      const v = { a: item('a'), b: item('b'), c: item('c'), z: item('z') };
+      const source = cold(' -a-b-c----|', v);
+      const release = hot('--z-a-a-b---', v);
+      const expected = '   -a--b---c-|';
+      expectObservable(source.pipe(window({ maxRequests: 1, maxBytes: 1000, release$: release }))).toBe(expected, v);
+    });
+  });
+
+  it('skips cancelled items, whether they arrive cancelled or are cancelled while queued', () => {
+    testScheduler.run(({ cold, hot, expectObservable }) => {
+      const v = { a: item('a'), b: item('b'), c: item('c'), k: item('k', 10, true) };
+      const source = cold(' -k-a-b-c---|', v);
+      const release = hot('--------a----', v);
+      const expected = '   ---a----c--|';
+      // b is cancelled (the caller unsubscribed) while it waits in the queue.
+      const cancelB = hot('------x', { x: 0 });
+      cancelB.subscribe(() => (v.b.cancelled = true));
+      expectObservable(source.pipe(window({ maxRequests: 1, maxBytes: 1000, release$: release }))).toBe(expected, v);
+    });
+  });
+
+  it('completes after the source completes and the queue has drained', () => {
+    testScheduler.run(({ cold, hot, expectObservable }) => {
+      const v = { a: item('a'), b: item('b') };
+      const source = cold(' -a-b|', v);
+      const release = hot('-------a--', v);
+      expectObservable(source.pipe(window({ maxRequests: 1, maxBytes: 1000, release$: release }))).toBe('-a-----(b|)', v);
+    });
+  });
+
+  it('passes a source error on at once, dropping the queue', () => {
+    testScheduler.run(({ cold, hot, expectObservable }) => {
+      const v = { a: item('a'), b: item('b') };
+      const source = cold(' -a-b-#', v, new Error('boom'));
+      const release = hot('-------a', v);
+      expectObservable(source.pipe(window({ maxRequests: 1, maxBytes: 1000, release$: release }))).toBe(
+        '-a---#',
+        v,
+        new Error('boom'),
+      );
+    });
+  });
+
+  it('errors when release$ errors', () => {
+    testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      const v = { a: item('a') };
+      const source = cold(' -a------', v);
+      const release = hot('----#', v, new Error('replies failed'));
+      expectObservable(source.pipe(window({ maxRequests: 1, maxBytes: 1000, release$: release }))).toBe(
+        '-a--#',
+        v,
+        new Error('replies failed'),
+      );
+      expectSubscriptions(source.subscriptions).toBe('^---!');
+    });
+  });
+
+  it('errors with QueueFullError when more than maxQueued items wait', () => {
+    testScheduler.run(({ cold, hot, expectObservable }) => {
+      const v = { a: item('a'), b: item('b'), c: item('c') };
+      const source = cold(' -a-b-c-', v);
+      const release = hot('--------', v);
+      expectObservable(
+        source.pipe(window({ maxRequests: 1, maxBytes: 1000, maxQueued: 1, release$: release })),
+      ).toBe('-a---#', v, new QueueFullError('window queue', 1));
+    });
+  });
+
+  it('turns a throw in the cost function into an error', () => {
+    testScheduler.run(({ cold, hot, expectObservable }) => {
+      const v = { a: item('a'), b: item('b') };
+      const source = cold(' -a-b-', v);
+      const release = hot('-----', v);
+      const cost = (i: Item) => {
+        if (i.name === 'b') throw new Error('bad cost');
+        return i.bytes;
+      };
+      expectObservable(source.pipe(window({ maxRequests: 1, maxBytes: 1000, release$: release, cost }))).toBe(
+        '-a-#',
+        v,
+        new Error('bad cost'),
+      );
+    });
+  });
+
+  it('unsubscribes from the source and release$ on early unsubscription', () => {
+    testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      const v = { a: item('a'), b: item('b'), c: item('c') };
+      const source = cold(' -a-b-c-|', v);
+      const release = hot('-----a-b-', v);
+      const unsub = '      ----!';
+      expectObservable(source.pipe(window({ maxRequests: 1, maxBytes: 1000, release$: release })), unsub).toBe(
+        '-a---',
+        v,
+      );
+      expectSubscriptions(source.subscriptions).toBe('^---!');
+      expectSubscriptions(release.subscriptions).toBe('^---!');
+    });
+  });
+
+  it('tears down synchronously: nothing is emitted after unsubscribe, even on a later release', () => {
+    const source = new Subject<Item>();
+    const release = new Subject<Item>();
+    const seen: string[] = [];
+    const a = item('a');
+    const b = item('b');
+    const subscription = source
+      .pipe(window({ maxRequests: 1, maxBytes: 1000, release$: release }))
+      .subscribe((i) => seen.push(i.name));
+    source.next(a);
+    source.next(b);
+    subscription.unsubscribe();
+    expect(source.observed).to.equal(false);
+    expect(release.observed).to.equal(false);
+    release.next(a);
+    expect(seen).to.deep.equal(['a']);
+  });
+
+  it('handles a release fed back synchronously from an emission, keeping order', () => {
+    const source = new Subject<Item>();
+    const release = new Subject<Item>();
+    const seen: string[] = [];
+    source.pipe(window({ maxRequests: 1, maxBytes: 1000, release$: release })).subscribe((i) => {
+      seen.push(i.name);
+      release.next(i); // done as soon as dispatched
+    });
+    for (const name of ['a', 'b', 'c']) source.next(item(name));
+    expect(seen).to.deep.equal(['a', 'b', 'c']);
+  });
+
+  it('rejects impossible limits when the operator is created', () => {
+    const release$ = new Subject<Item>();
+    expect(() => window({ maxRequests: 0, maxBytes: 10, release$ })).to.throw(InvalidArgumentError);
+    expect(() => window({ maxRequests: 1, maxBytes: 0, release$ })).to.throw(InvalidArgumentError);
+  });
+
+  describe('adaptive mode (experimental)', () => {
+    interface Cmd {
+      readonly lane: 'command' | 'data';
+      readonly bytes: number;
+      readonly times: { submitted: number };
+    }
+
+    it('shrinks the byte budget when a command waited longer than the target, at most once per target', () => {
+      let now = 0;
+      const limit = new AdaptiveByteLimit({ targetMs: 5, now: () => now, minBytes: 100, maxBytes: 10_000 }, 8000);
+      now = 10;
+      limit.observe(0); // waited 10 ms > 5
+      expect(limit.limit).to.equal(4000);
+      limit.observe(0); // same burst: no second shrink
+      expect(limit.limit).to.equal(4000);
+      now = 16;
+      limit.observe(0);
+      expect(limit.limit).to.equal(2000);
+      limit.observe(15); // waited 1 ms: grow by one step
+      expect(limit.limit).to.equal(2100);
+    });
+
+    it('never leaves [minBytes, maxBytes]', () => {
+      let now = 0;
+      const limit = new AdaptiveByteLimit({ targetMs: 1, now: () => now, minBytes: 100, maxBytes: 1000 }, 5000);
+      expect(limit.limit).to.equal(1000);
+      for (let i = 0; i < 20; i++) {
+        now += 10;
+        limit.observe(now - 5);
+      }
+      expect(limit.limit).to.equal(100);
+      for (let i = 0; i < 20; i++) limit.observe(now);
+      expect(limit.limit).to.equal(1000);
+    });
+
+    it('admits less data once commands have been late', () => {
+      let now = 0;
+      const source = new Subject<Cmd>();
+      const release = new Subject<Cmd>();
+      const admitted: Cmd[] = [];
+      source
+        .pipe(
+          window<Cmd>({
+            maxRequests: 100,
+            maxBytes: 400,
+            release$: release,
+            adaptive: { targetMs: 5, now: () => now, minBytes: 100, maxBytes: 400 },
+          }),
+        )
+        .subscribe((r) => admitted.push(r));
+      now = 50;
+      const late: Cmd = { lane: 'command', bytes: 10, times: { submitted: 0 } };
+      source.next(late); // waited 50 ms: budget 400 → 200
+      for (let i = 0; i < 4; i++) source.next({ lane: 'data', bytes: 100, times: { submitted: now } });
+      // 10 + 100 fit under 200; the second data item would make 210.
+      expect(admitted.length).to.equal(2);
+    });
+  });
+
+  describe('properties', () => {
+    it('never exceeds maxRequests or maxBytes (but for a lone oversized item) and admits everything once released', () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 8 }),
+          fc.integer({ min: 1, max: 500 }),
+          fc.array(fc.integer({ min: 0, max: 700 }), { maxLength: 60 }),
+          fc.array(fc.nat(), { maxLength: 200 }),
+          (maxRequests, maxBytes, sizes, releasePicks) => {
+            const source = new Subject<Item>();
+            const release = new Subject<Item>();
+            const inFlight: Item[] = [];
+            const admitted: Item[] = [];
+            let completed = false;
+            let violation = '';
+            source.pipe(window({ maxRequests, maxBytes, release$: release })).subscribe({
+              next: (i) => {
+                inFlight.push(i);
+                admitted.push(i);
+                const bytes = inFlight.reduce((sum, x) => sum + x.bytes, 0);
+                if (inFlight.length > maxRequests) violation = `count ${inFlight.length}`;
+                if (bytes > maxBytes && inFlight.length > 1) violation = `bytes ${bytes}`;
+              },
+              complete: () => (completed = true),
+            });
+            const items = sizes.map((bytes, n) => item(String(n), bytes));
+            // Interleave submissions and releases of random in-flight items.
+            let next = 0;
+            for (const pick of releasePicks) {
+              if (pick % 2 === 0 && next < items.length) source.next(items[next++]);
+              else if (inFlight.length > 0) release.next(inFlight.splice(pick % inFlight.length, 1)[0]);
+            }
+            while (next < items.length) source.next(items[next++]);
+            source.complete();
+            while (inFlight.length > 0) release.next(inFlight.shift()!);
+            expect(violation).to.equal('');
+            expect(admitted).to.deep.equal(items); // everything, in FIFO order
+            expect(completed).to.equal(true);
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
+  });
+});

@@ -1,0 +1,322 @@
+import type { Socket } from 'node:net';
+import { BehaviorSubject, Observable, Subject, Subscription, type SchedulerLike, combineLatest, distinctUntilChanged, filter, map, merge, share, take, tap } from 'rxjs';
+import type { Batch, FramePart, FrameHeader } from './codec.js';
+import type { EngineCodec, EngineOptions } from './engineOptions.js';
+import { ConnectionClosedError, QueueFullError, toRxbridgeError } from './errors.js';
+import type { EngineEvent, RequestEvent, StallCause } from './events.js';
+import { RequestRecord, RequestState } from './request.js';
+import { TagAllocator } from './tagAllocator.js';
+import { performanceScheduler } from './clock.js';
+import { frame } from '../../operators/frame.js';
+import { matchReplies, type ReplyEvent } from '../../operators/matchReplies.js';
+import { prioritize } from '../../operators/prioritize.js';
+import { window } from '../../operators/window.js';
+import { rebuffer } from '../../operators/rebuffer.js';
+import { detectStalls } from '../../operators/detectStalls.js';
+import { socketSource } from '../../streams/socketSource.js';
+import { socketSink, type Written } from '../../streams/socketSink.js';
+
+/** A snapshot of where the engine's work is. */
+export interface EngineStats {
+  /** Requests accepted and not yet admitted to the window. */
+  readonly queued: number;
+  /** Requests admitted whose reply is not complete. */
+  readonly inFlight: number;
+  /** Bytes (both directions) held by requests in flight. */
+  readonly inFlightBytes: number;
+  /** Bytes the socket holds in user space (Node's write buffer). */
+  readonly socketBufferedBytes: number;
+  /** False while the sink waits for the socket to drain. */
+  readonly sinkReady: boolean;
+  readonly submitted: number;
+  readonly completed: number;
+  readonly failed: number;
+}
+
+/**
+ * The reactive engine over one connected socket: requests in, replies out.
+ *
+ * Send path: submitted records → prioritize (lanes) → window (credits) →
+ * rebuffer (batches per turn) → socket sink. Receive path: socket source →
+ * frame → matchReplies → the caller's observer. The two paths share nothing
+ * but the pending table, so receiving never waits for sending.
+ */
+export class Engine<H extends FrameHeader, M> {
+  /** Stage times per request, stalls with their cause, connection state. Costs nothing while unobserved. */
+  readonly events$: Observable<EngineEvent>;
+
+  private readonly pending = new Map<number, RequestRecord<H>>();
+  private readonly live = new Set<RequestRecord<H>>();
+  private readonly tags = new TagAllocator(this.pending);
+  private readonly submissions = new Subject<RequestRecord<H>>();
+  private readonly admitted = new Subject<RequestRecord<H>>();
+  private readonly released = new Subject<RequestRecord<H>>();
+  private readonly requestEvents = new Subject<RequestEvent>();
+  private readonly connectionEvents = new Subject<EngineEvent>();
+  private readonly subscription = new Subscription();
+  private readonly terminated = new BehaviorSubject<Error | null | undefined>(undefined);
+  private readonly options: EngineOptions;
+  private readonly now: () => number;
+  private readonly scheduler: SchedulerLike;
+  private sinkReady = true;
+  private inFlight = 0;
+  private inFlightBytes = 0;
+  private counts = { submitted: 0, completed: 0, failed: 0 };
+  private endError: Error | undefined;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly codec: EngineCodec<H, M>,
+    options: EngineOptions = {},
+  ) {
+    this.options = options;
+    const scheduler = options.scheduler ?? performanceScheduler;
+    this.scheduler = scheduler;
+    this.now = () => scheduler.now();
+    this.events$ = this.buildEvents();
+    this.startReceiving();
+    this.startSending();
+  }
+
+  /**
+   * A cold Observable of the reply parts of one request. Nothing is queued
+   * until subscription; unsubscribing before dispatch drops the request,
+   * after dispatch its reply is read and discarded.
+   */
+  request(meta: M): Observable<FramePart<H>> {
+    return new Observable<FramePart<H>>((subscriber) => {
+      if (this.endError) {
+        subscriber.error(this.endError);
+        return;
+      }
+      const queued = this.live.size - this.inFlight;
+      const maxQueued = this.options.maxQueued ?? 65536;
+      if (queued >= maxQueued) {
+        subscriber.error(new QueueFullError('request queue', maxQueued));
+        return;
+      }
+      const tag = this.tags.allocate();
+      const buffers = this.codec.encode(meta, tag);
+      let bytes = 0;
+      for (let i = 0; i < buffers.length; i++) bytes += buffers[i].length;
+      const record = new RequestRecord<H>(
+        tag, this.codec.lane(meta), buffers, bytes, this.codec.replyBytes(meta), meta, subscriber, this.now(),
+      );
+      this.live.add(record);
+      this.counts.submitted++;
+      this.emitRequest('submitted', record);
+      this.submissions.next(record);
+      return () => {
+        if (record.state === RequestState.Queued) {
+          record.state = RequestState.Cancelled;
+          this.live.delete(record);
+        } else if (record.state === RequestState.Sending || record.state === RequestState.Sent) {
+          record.state = RequestState.Abandoned;
+        }
+      };
+    });
+  }
+
+  stats(): EngineStats {
+    return {
+      queued: this.live.size - this.inFlight,
+      inFlight: this.inFlight,
+      inFlightBytes: this.inFlightBytes,
+      socketBufferedBytes: this.socket.writableLength,
+      sinkReady: this.sinkReady,
+      ...this.counts,
+    };
+  }
+
+  /** Completes when no request is queued or in flight (at once if idle). */
+  idle(): Observable<void> {
+    return new Observable<void>((subscriber) => {
+      const check = () => {
+        if (this.live.size === 0 && this.inFlight === 0) {
+          subscriber.next();
+          subscriber.complete();
+          return true;
+        }
+        return false;
+      };
+      if (check()) return;
+      const sub = merge(this.released, this.terminated).subscribe(() => check());
+      return () => sub.unsubscribe();
+    });
+  }
+
+  /** Emits the cause once the engine has stopped (null for a clean stop). */
+  get terminated$(): Observable<Error | null> {
+    return this.terminated.pipe(
+      filter((v): v is Error | null => v !== undefined),
+      take(1),
+    );
+  }
+
+  /**
+   * Stops both paths: every request still pending fails with `error` (or a
+   * ConnectionClosedError). The socket is left to its owner.
+   */
+  terminate(error?: Error): void {
+    if (this.endError) return;
+    this.endError = error ?? new ConnectionClosedError('engine stopped');
+    this.subscription.unsubscribe();
+    const records = [...this.live];
+    this.live.clear();
+    this.pending.clear();
+    for (const record of records) this.settleError(record, this.endError);
+    this.connectionEvents.next({ type: 'connection', state: 'closed', error });
+    this.terminated.next(error ?? null);
+  }
+
+  private startReceiving(): void {
+    const o = this.options;
+    const replies$ = socketSource(this.socket).pipe(
+      frame(this.codec.createDecoder((tag) => this.pending.get(tag)), { sliceAbove: o.sliceAbove }),
+      matchReplies<H, RequestRecord<H>>(this.admitted, {
+        pending: this.pending,
+        timeoutMs: o.timeoutMs,
+        scheduler: this.scheduler,
+      }),
+    );
+    this.subscription.add(
+      replies$.subscribe({
+        next: (event) => this.onReply(event),
+        error: (err) => this.terminate(toRxbridgeError(err)),
+        complete: () => this.terminate(new ConnectionClosedError('the peer closed the connection')),
+      }),
+    );
+  }
+
+  private startSending(): void {
+    const o = this.options;
+    const credit = new BehaviorSubject<boolean>(true);
+    const ready = new BehaviorSubject<boolean>(true);
+    const demand$ = combineLatest([credit, ready]).pipe(
+      map(([c, r]) => c && r),
+      distinctUntilChanged(),
+    );
+    const isCancelled = (r: RequestRecord<H>) => r.state === RequestState.Cancelled;
+    const cost = (r: RequestRecord<H>) => r.cost;
+    this.subscription.add(ready.subscribe((r) => (this.sinkReady = r)));
+    this.subscription.add(
+      this.submissions
+        .pipe(
+          prioritize<RequestRecord<H>>({ demand$, dataShare: o.dataShare, cost, isCancelled }),
+          window<RequestRecord<H>>({
+            maxRequests: o.maxRequests ?? 64,
+            maxBytes: o.maxBytes ?? 8 * 1024 * 1024,
+            release$: this.released,
+            cost,
+            credit,
+            isCancelled,
+          }),
+          tap((record) => this.onAdmit(record)),
+          rebuffer<RequestRecord<H>>({
+            targetBytes: o.batchTargetBytes,
+            maxBatchBytes: o.maxBatchBytes,
+            copyBelow: o.copyBelow,
+          }),
+          socketSink<Batch<RequestRecord<H>>>(this.socket, { lowWaterMark: o.lowWaterMark, ready }),
+        )
+        .subscribe({
+          next: (written) => this.onWritten(written),
+          error: (err) => this.terminate(toRxbridgeError(err)),
+        }),
+    );
+  }
+
+  private onAdmit(record: RequestRecord<H>): void {
+    record.state = RequestState.Sending;
+    this.inFlight++;
+    this.inFlightBytes += record.cost;
+    this.admitted.next(record);
+  }
+
+  private onWritten(written: Written<Batch<RequestRecord<H>>>): void {
+    const units = written.batch.units;
+    for (let i = 0; i < units.length; i++) {
+      const record = units[i];
+      record.times.dispatched = written.handedAt;
+      if (record.state === RequestState.Sending) record.state = RequestState.Sent;
+      this.emitRequest('dispatched', record);
+    }
+  }
+
+  private onReply(event: ReplyEvent<H, RequestRecord<H>>): void {
+    const record = event.record;
+    if (event.kind === 'failed') {
+      this.release(record);
+      this.settleError(record, event.error);
+      return;
+    }
+    const part = event.part;
+    if (Number.isNaN(record.times.replied)) {
+      record.times.replied = this.now();
+      this.emitRequest('replied', record);
+    }
+    const done = part.last && part.header.final;
+    if (record.state !== RequestState.Abandoned) record.observer.next(part);
+    if (done) {
+      this.release(record);
+      this.live.delete(record);
+      record.times.completed = this.now();
+      if (record.state === RequestState.Abandoned) {
+        record.state = RequestState.Done;
+        return;
+      }
+      record.state = RequestState.Done;
+      this.counts.completed++;
+      this.emitRequest('completed', record);
+      record.observer.complete();
+    }
+  }
+
+  private release(record: RequestRecord<H>): void {
+    if (record.state === RequestState.Done || record.state === RequestState.Queued || record.state === RequestState.Cancelled) return;
+    if (this.inFlight === 0) return;
+    this.inFlight--;
+    this.inFlightBytes -= record.cost;
+    this.released.next(record);
+  }
+
+  private settleError(record: RequestRecord<H>, error: Error): void {
+    this.live.delete(record);
+    const wanted = record.state !== RequestState.Abandoned && record.state !== RequestState.Cancelled && record.state !== RequestState.Done;
+    record.state = RequestState.Done;
+    record.times.completed = this.now();
+    if (!wanted) return;
+    this.counts.failed++;
+    this.emitRequest('failed', record);
+    record.observer.error(error);
+  }
+
+  private emitRequest(phase: RequestEvent['phase'], record: RequestRecord<H>): void {
+    if (!this.requestEvents.observed) return;
+    this.requestEvents.next({ type: 'request', phase, record, class: this.codec.classOf(record.meta as M) });
+  }
+
+  private causeOf(record: RequestRecord<H>): StallCause {
+    switch (record.state) {
+      case RequestState.Queued:
+      case RequestState.Sending:
+        return this.sinkReady ? 'send-backlog' : 'socket-backpressure';
+      case RequestState.Sent:
+        return 'device';
+      default:
+        return 'unknown';
+    }
+  }
+
+  private buildEvents(): Observable<EngineEvent> {
+    const requests$ = this.requestEvents.pipe(share());
+    const stalls$ = requests$.pipe(
+      detectStalls({
+        thresholdMs: this.options.stallThresholdMs ?? 1000,
+        cause: (oldest) => this.causeOf(oldest as RequestRecord<H>),
+        scheduler: this.scheduler,
+      }),
+    );
+    return merge(requests$, stalls$, this.connectionEvents).pipe(share());
+  }
+}

@@ -1,0 +1,47 @@
+import type { SchedulerLike } from 'rxjs';
+import type { FrameDecoder, FrameHeader, Lane } from './codec.js';
+import type { RequestRecord } from './request.js';
+
+/**
+ * How a protocol plugs into the engine: it decodes replies, encodes each
+ * request description `M` into wire buffers, and says which lane and how many
+ * reply bytes it will take.
+ */
+export interface EngineCodec<H extends FrameHeader, M> {
+  /** A decoder for this connection's replies; `lookup` finds a pending request by tag. */
+  createDecoder(lookup: (tag: number) => RequestRecord<H> | undefined): FrameDecoder<H>;
+  /** Header first, payloads by reference. */
+  encode(meta: M, tag: number): readonly Buffer[];
+  lane(meta: M): Lane;
+  /** Reply payload bytes the request brings back (counted in the byte window). */
+  replyBytes(meta: M): number;
+  /** The request's class for stage times and stalls (e.g. 'read', 'write'). */
+  classOf(meta: M): string;
+}
+
+export interface EngineOptions {
+  /** Requests in flight at most (sent, reply not complete). Default 64. */
+  maxRequests?: number;
+  /** Bytes in flight at most, both directions. Default 8 MiB. */
+  maxBytes?: number;
+  /** Requests waiting in our queues at most; over it a request fails with RXB_QUEUE_FULL. Default 65536. */
+  maxQueued?: number;
+  /** Per-request timeout from admission, ms; 0: none. Default 0. */
+  timeoutMs?: number;
+  /** The sink stops taking batches while the socket holds more than this. Default 64 KiB. */
+  lowWaterMark?: number;
+  /** Flush a write batch at this size. Default 64 KiB. */
+  batchTargetBytes?: number;
+  /** A write batch never exceeds this. Default 1 MiB. */
+  maxBatchBytes?: number;
+  /** Units below this size are copied together into one buffer. Default 4 KiB. */
+  copyBelow?: number;
+  /** Reply payloads above this are handed on as slices, part by part. Default 16 KiB. */
+  sliceAbove?: number;
+  /** The data lane's guaranteed share of bytes while commands wait. Default 0.25. */
+  dataShare?: number;
+  /** Stall threshold in ms, one for all classes or per class with a 'default' key. Default 1000. */
+  stallThresholdMs?: number | Readonly<Record<string, number>>;
+  /** Size of the reusable receive buffer (streams/connect); informational here. */
+  scheduler?: SchedulerLike;
+}

@@ -1,0 +1,119 @@
+import type { Socket } from 'node:net';
+import { Observable, Subscription, switchMap } from 'rxjs';
+import { InvalidArgumentError, UnsupportedError } from '../../core/errors.js';
+import { connect } from '../../../streams/connect.js';
+import { DEFAULT_PORT } from '../protocol.js';
+import { parseNbdUri } from '../uri.js';
+import { listExportsOn, negotiate } from './handshake.js';
+import { NbdClient } from './nbdClient.js';
+import { NbdConnection } from './nbdConnection.js';
+import type { NbdExportInfo, NbdOptions } from './types.js';
+
+const DEFAULT_MAX_REQUEST_BYTES = 256 * 1024;
+const DEFAULT_MAX_REPLY_BYTES = 64 * 1024 * 1024;
+
+interface Opened {
+  socket: Socket;
+  info: NbdExportInfo;
+  /** Keeps the socket alive; unsubscribing destroys it. */
+  lease: Subscription;
+}
+
+/**
+ * Connects to an NBD server: `nbd://host[:port]/export` or
+ * `nbd+unix:///export?socket=PATH`. Cold: each subscription connects anew,
+ * negotiates, emits one {@link NbdClient} and completes; from then on the
+ * client is the caller's, to `close()` (or `destroy()`). Unsubscribing
+ * before it is emitted cancels the connection.
+ */
+export function connectNbd(uri: string, options: NbdOptions = {}): Observable<NbdClient> {
+  return new Observable<NbdClient>((subscriber) => {
+    const opened: Opened[] = [];
+    let handedOver = false;
+    const dropAll = () => {
+      if (!handedOver) for (const o of opened) o.lease.unsubscribe();
+    };
+    const run = async () => {
+      const target = targetOf(uri, options);
+      const wanted = options.connections ?? 1;
+      if (!Number.isInteger(wanted) || wanted < 1) throw new InvalidArgumentError(`connections must be a positive integer, not ${wanted}`);
+      opened.push(await openOne(target, options));
+      const info = opened[0].info;
+      if (wanted > 1 && !info.canMultiConn) {
+        throw new UnsupportedError(`the server does not allow multiple connections (no CAN_MULTI_CONN); asked for ${wanted}`);
+      }
+      const rest = await Promise.all(Array.from({ length: wanted - 1 }, () => openOne(target, options)));
+      opened.push(...rest);
+      if (subscriber.closed) return;
+      const connections = opened.map((o) => new NbdConnection(o.socket, info.structuredReplies, options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES, options));
+      // The sockets now belong to the client: it releases the leases once closed.
+      const release = () => opened.forEach((o) => o.lease.unsubscribe());
+      const client = new NbdClient(info, connections, options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES, release);
+      handedOver = true;
+      subscriber.next(client);
+      subscriber.complete();
+    };
+    run().catch((err) => {
+      dropAll();
+      subscriber.error(err);
+    });
+    return dropAll;
+  });
+}
+
+/** NBD_OPT_LIST: the server's exports, one at a time. */
+export function listExports(uri: string, options: NbdOptions = {}): Observable<{ name: string; description: string }> {
+  return new Observable((subscriber) => {
+    const target = targetOf(uri, options);
+    return connect(target).pipe(
+      switchMap((socket) => listExportsOn(socket, options.handshakeTimeoutMs)),
+    ).subscribe({
+      next: (exports) => {
+        for (const e of exports) subscriber.next(e);
+        subscriber.complete();
+      },
+      error: (err) => subscriber.error(err),
+    });
+  });
+}
+
+type Target = Parameters<typeof connect>[0] & { exportName: string };
+
+function targetOf(uri: string, options: NbdOptions): Target {
+  const parsed = parseNbdUri(uri);
+  if (parsed.tls === 'require') throw new UnsupportedError('TLS (nbds://) is not supported yet');
+  const common = {
+    timeoutMs: options.connectTimeoutMs,
+    receiveBufferBytes: options.receiveBufferBytes,
+    exportName: options.exportName ?? parsed.exportName,
+  };
+  return parsed.transport === 'unix'
+    ? { ...common, path: parsed.socketPath }
+    : { ...common, host: parsed.host, port: parsed.port ?? DEFAULT_PORT };
+}
+
+function openOne(target: Target, options: NbdOptions): Promise<Opened> {
+  return new Promise<Opened>((resolve, reject) => {
+    let socket: Socket | undefined;
+    let settled = false;
+    const lease = new Subscription();
+    lease.add(connect(target).pipe(
+      switchMap((s) => {
+        socket = s;
+        return negotiate(s, {
+          exportName: target.exportName,
+          structuredReplies: options.structuredReplies,
+          timeoutMs: options.handshakeTimeoutMs,
+        });
+      }),
+    ).subscribe({
+      next: (info) => {
+        settled = true;
+        resolve({ socket: socket!, info, lease });
+      },
+      error: (err) => {
+        if (!settled) reject(err);
+      },
+    }));
+  });
+}

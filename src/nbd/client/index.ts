@@ -1,0 +1,3 @@
+export { connectNbd, listExports } from './connectNbd.js';
+export { NbdClient } from './nbdClient.js';
+export type { Extent, NbdExportInfo, NbdOptions, ReadOptions, WriteOptions, ZeroOptions } from './types.js';

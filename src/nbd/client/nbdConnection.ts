@@ -1,0 +1,55 @@
+import type { Socket } from 'node:net';
+import { type Observable, type Observer, type Subscription } from 'rxjs';
+import type { FramePart } from '../../core/codec.js';
+import { Engine } from '../../core/engine.js';
+import type { EngineOptions } from '../../core/engineOptions.js';
+import { Command } from '../protocol.js';
+import { encodeRequest } from '../requestEncoder.js';
+import { OffsetDataAssembler, type NbdReplyHeader } from '../replyDecoder.js';
+import { endSocket } from '../../../streams/endSocket.js';
+import { NbdEngineCodec, type NbdRequest } from './nbdRequest.js';
+import type { PieceTarget } from './pieces.js';
+
+/** One transmission-phase connection: its engine, and what reads on it share. */
+export class NbdConnection implements PieceTarget {
+  readonly engine: Engine<NbdReplyHeader, NbdRequest>;
+  /** OFFSET_DATA parts of one chunk arrive back to back, so one assembler serves the connection. */
+  readonly assembler = new OffsetDataAssembler();
+
+  constructor(
+    readonly socket: Socket,
+    structuredReplies: boolean,
+    maxReplyBytes: number,
+    options: EngineOptions,
+  ) {
+    this.engine = new Engine(socket, new NbdEngineCodec(structuredReplies, maxReplyBytes), options);
+  }
+
+  submit(request: NbdRequest, observer: Observer<FramePart<NbdReplyHeader>>): Subscription {
+    return this.engine.request(request).subscribe(observer);
+  }
+
+  /** Requests queued or in flight: how busy this connection is. */
+  get load(): number {
+    const s = this.engine.stats();
+    return s.queued + s.inFlight;
+  }
+
+  /**
+   * Stops the engine and says goodbye: NBD_CMD_DISC, then end the socket.
+   * Call once nothing is in flight (a server may abort on a close with
+   * requests in flight).
+   */
+  disconnect(): Observable<void> {
+    this.engine.terminate();
+    if (!this.socket.destroyed && this.socket.writable) {
+      this.socket.write(encodeRequest(Command.Disc, 0, 0, 0, 0));
+    }
+    return endSocket(this.socket);
+  }
+
+  destroy(): void {
+    this.engine.terminate();
+    this.socket.destroy();
+  }
+}

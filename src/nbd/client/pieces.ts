@@ -1,0 +1,65 @@
+import type { Observer, Subscriber, Subscription } from 'rxjs';
+import type { FramePart } from '../../core/codec.js';
+import type { NbdReplyHeader } from '../replyDecoder.js';
+import type { PieceParent } from './replyObservers.js';
+import type { NbdRequest } from './nbdRequest.js';
+
+/** Where a piece is sent: one connection's engine. */
+export interface PieceTarget {
+  submit(request: NbdRequest, observer: Observer<FramePart<NbdReplyHeader>>): Subscription;
+}
+
+/**
+ * One caller-visible operation made of several NBD requests (a large read or
+ * write split at the request size). Completes with `result` once every piece
+ * succeeded; the first failure errors it and cancels the pieces not yet sent.
+ * A record with counters instead of a combinator chain: one object per call.
+ */
+export class PiecedOperation<T> implements PieceParent {
+  private remaining = 0;
+  private readonly subscriptions: Subscription[] = [];
+  private finished = false;
+
+  constructor(
+    private readonly subscriber: Subscriber<T>,
+    private readonly result: T,
+  ) {}
+
+  /** Sends one piece; call `start()` after the last. */
+  add(target: PieceTarget, request: NbdRequest, observer: Observer<FramePart<NbdReplyHeader>>): void {
+    if (this.finished) return;
+    this.remaining++;
+    this.subscriptions.push(target.submit(request, observer));
+  }
+
+  /** Completes at once when there were no pieces (a zero-length call). */
+  start(): void {
+    if (this.remaining === 0 && !this.finished) this.finish();
+  }
+
+  pieceDone(): void {
+    if (this.finished) return;
+    if (--this.remaining === 0) this.finish();
+  }
+
+  pieceFailed(error: Error): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.teardown();
+    this.subscriber.error(error);
+  }
+
+  /** Unsubscribes every piece: those not dispatched are dropped, the others' replies discarded. */
+  teardown(): void {
+    this.finished = true;
+    for (const s of this.subscriptions) s.unsubscribe();
+    this.subscriptions.length = 0;
+  }
+
+  private finish(): void {
+    this.finished = true;
+    this.subscriptions.length = 0;
+    this.subscriber.next(this.result);
+    this.subscriber.complete();
+  }
+}

@@ -1,0 +1,23 @@
+import { ConnectionClosedError, RxbridgeError, toRxbridgeError } from '../../src/core/errors.js';
+
+/**
+ * Node stream codes that all mean "this socket is gone": writing or reading
+ * after a destroy or an end. Callers should see a closed connection, not an
+ * internal error. (Errno codes such as ECONNRESET are mapped by toRxbridgeError.)
+ */
+const CLOSED_STREAM_CODES: ReadonlySet<string> = new Set([
+  'ERR_STREAM_DESTROYED',
+  'ERR_STREAM_WRITE_AFTER_END',
+  'ERR_STREAM_PREMATURE_CLOSE',
+]);
+
+/** Turns a socket or stream error into a coded RxbridgeError, keeping the original as `cause`. */
+export function socketError(err: unknown): RxbridgeError {
+  if (err instanceof RxbridgeError) return err;
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code === 'string' && CLOSED_STREAM_CODES.has(code)) {
+    const message = err instanceof Error ? err.message : String(err);
+    return new ConnectionClosedError(`connection closed: ${message}`, { cause: err });
+  }
+  return toRxbridgeError(err);
+}
