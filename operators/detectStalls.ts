@@ -26,9 +26,9 @@ export interface DetectStallsOptions {
  * completed for longer than the default threshold while work was pending.
  *
  * ```
- * events: r----w-w-w-w-w-R-------|     r: read submitted, R: read completed,
- *         detectStalls({ thresholdMs: { default: 10, read: 5 }, ... })   w: a write completes
- * stalls: ------S---------E------|     S: read stall start, E: read stall end
+ * events: r-wcwcwcwcR---|    r/R: a read submitted/completed, w/c: writes
+ *         detectStalls({ thresholdMs: { default: 10, read: 5 } })
+ * stalls: ------S---E---|    S: read stall start (waited 6), E: end (10 in all)
  * ```
  *
  * A read starved behind bulk writes is a stall even while writes keep

@@ -10,9 +10,11 @@ const DEFAULT_SLICE_ABOVE = 16 * 1024;
  * Cuts a stream of received chunks into frames with a protocol's decoder.
  *
  * ```
- * chunks: --[hdr1|pay][load1|hdr2]--[|pay2]--|
+ * chunks: -a-----b-----c--|    a: header 1, start of payload 1
+ *                              b: rest of payload 1, frame 2, start of header 3
+ *                              c: rest of header 3 (a header-only frame)
  *         frame(decoder)
- * parts:  ------------1-------------2--------|
+ * parts:  -------(12)--3--|
  * ```
  *
  * Many frames are parsed per chunk. A payload up to `sliceAbove` bytes arrives

@@ -48,7 +48,8 @@ function ignoreError(): void {}
  * hold the subscription while you use the socket: `connect(o).pipe(switchMap(
  * socket => ...))`, never `firstValueFrom(connect(o))`. Errors after the
  * connection are not reported here but by socketSource and socketSink, which
- * see them in context; the Observable then just completes at the close.
+ * see them in context; the Observable then just completes at the close. (A
+ * paused socket learns of a close only by reading or writing.)
  *
  * The socket is emitted paused: nothing is read until a socketSource
  * subscribes, so bytes wait in the kernel and none are lost. TCP_NODELAY is

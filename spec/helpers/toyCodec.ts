@@ -26,7 +26,7 @@ export interface ToyHeader extends FrameHeader {
 
 export class ToyDecoder implements FrameDecoder<ToyHeader> {
   /** Magic and, for the extended shape, the extension length. */
-  readonly prefixLength = 2;
+  readonly prefixLength: number = 2;
 
   constructor(readonly maxPayloadBytes = 1024 * 1024) {}
 

@@ -13,7 +13,7 @@ function part(tag: number, final: boolean, payload: string, length = payload.len
 }
 
 /** Runs `frame` synchronously over `chunks`; copies payloads during emission, as consumers must. */
-function collect(chunks: Buffer[], decoder = new ToyDecoder(), sliceAbove?: number) {
+function collect(chunks: Buffer[], decoder: FrameDecoder<ToyHeader> = new ToyDecoder(), sliceAbove?: number) {
   const parts: Part[] = [];
   let error: unknown;
   let completed = false;

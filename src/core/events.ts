@@ -35,7 +35,7 @@ export interface StallEvent {
   readonly startedAt: number;
   /** On 'start', the wait so far; on 'end', the whole stall. */
   readonly durationMs: number;
-  /** Tags of the requests concerned, oldest first (bounded list). */
+  /** Tags of the requests pending when the stall started, oldest first (at most 16); repeated on 'end'. */
   readonly tags: readonly number[];
   /** Requests pending in the class (all classes for '*') when the event was emitted. */
   readonly pending: number;

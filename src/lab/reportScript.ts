@@ -30,6 +30,12 @@ export const REPORT_PAGE_SCRIPT = String.raw`
     if (!el) return;
     try { new Chart(el, config); } catch (err) { fail(el, err); }
   }
+  // Log axis labels at decades only: 0.01 … 100 ms, then 1 s, 10 s.
+  function decade(v) {
+    var e = Math.log10(v);
+    if (Math.abs(e - Math.round(e)) > 1e-9) return '';
+    return v >= 1000 ? v / 1000 + ' s' : String(v) + ' ms';
+  }
   var common = { animation: false, responsive: true, maintainAspectRatio: false, normalized: true, parsing: false };
   function seconds(title) {
     return { type: 'linear', title: { display: true, text: title || 'time (s)' }, ticks: { maxTicksLimit: 12 } };
@@ -49,7 +55,7 @@ export const REPORT_PAGE_SCRIPT = String.raw`
       options: Object.assign({}, common, {
         plugins: { title: { display: true, text: 'read latency per read (log scale: a 1 s stall sits three decades above 1 ms)' },
           tooltip: { callbacks: { label: function (ctx) { return ctx.dataset.label + ': ' + ctx.parsed.y.toFixed(3) + ' ms at ' + ctx.parsed.x.toFixed(2) + ' s'; } } } },
-        scales: { x: seconds(), y: { type: 'logarithmic', title: { display: true, text: 'latency (ms)' } } },
+        scales: { x: seconds(), y: { type: 'logarithmic', title: { display: true, text: 'latency (ms)' }, ticks: { callback: decade } } },
       }),
     });
 
