@@ -89,6 +89,7 @@ export function detectStalls(options: DetectStallsOptions): OperatorFunction<Req
               break;
             case 'completed':
             case 'failed':
+            case 'cancelled':
               tracker.settled(event.class, event.record, now(), subscriber);
               break;
           }

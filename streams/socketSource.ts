@@ -100,7 +100,7 @@ export function socketSource(socket: Socket, options: SocketSourceOptions = {}):
       pausedSubscription?.unsubscribe();
       if (slot.reader === reader) slot.reader = undefined;
       // Paused before the 'data' listener goes, so unread bytes wait for the next reader.
-      // socket.pause();
+      socket.pause();
       socket.off('end', onEnd);
       socket.off('close', onEnd);
       socket.off('error', onError);

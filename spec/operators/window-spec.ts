@@ -1,9 +1,11 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { Subject } from 'rxjs';
+import { BehaviorSubject, combineLatest, map, Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { AdaptiveByteLimit } from '../../operators/adaptiveByteLimit.js';
+import { prioritize } from '../../operators/prioritize.js';
 import { window } from '../../operators/window.js';
+import type { Lane } from '../../src/core/codec.js';
 import { InvalidArgumentError, QueueFullError } from '../../src/core/errors.js';
 
 interface Item {
@@ -305,6 +307,115 @@ describe('window', () => {
             expect(violation).to.equal('');
             expect(admitted).to.deep.equal(items); // everything, in FIFO order
             expect(completed).to.equal(true);
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
+  });
+
+  describe('with prioritize upstream, demand from its credit (the engine loop)', () => {
+    interface Rec {
+      readonly name: string;
+      readonly lane: Lane;
+      readonly bytes: number;
+    }
+
+    /** The send loop as the engine builds it, with a stand-in for the sink's `ready`. */
+    function sendLoop(maxRequests: number, maxBytes: number, dataShare: number) {
+      const credit = new BehaviorSubject(true);
+      const ready = new BehaviorSubject(true);
+      const demand$ = combineLatest([credit, ready]).pipe(map(([c, r]) => c && r));
+      const submit = new Subject<Rec>();
+      const release = new Subject<Rec>();
+      const inFlight: Rec[] = [];
+      const admitted: Rec[] = [];
+      let violation = '';
+      const subscription = submit
+        .pipe(prioritize({ demand$, dataShare }), window({ maxRequests, maxBytes, release$: release, credit }))
+        .subscribe((r) => {
+          inFlight.push(r);
+          admitted.push(r);
+          const bytes = inFlight.reduce((sum, x) => sum + x.bytes, 0);
+          if (inFlight.length > maxRequests) violation = `count ${inFlight.length}`;
+          if (bytes > maxBytes && inFlight.length > 1) violation = `bytes ${bytes}`;
+        });
+      const releaseAt = (index: number) => release.next(inFlight.splice(index, 1)[0]);
+      return { ready, submit, releaseAt, inFlight, admitted, subscription, violation: () => violation };
+    }
+
+    it('sends a command submitted behind many queued data items next, once credit frees (count limit)', () => {
+      const loop = sendLoop(4, 1 << 20, 0.25);
+      for (let i = 0; i < 20; i++) loop.submit.next({ name: `d${i}`, lane: 'data', bytes: 1000 });
+      expect(loop.admitted.map((r) => r.name)).to.deep.equal(['d0', 'd1', 'd2', 'd3']);
+      loop.submit.next({ name: 'cmd', lane: 'command', bytes: 28 });
+      loop.releaseAt(0);
+      expect(loop.admitted.map((r) => r.name)).to.deep.equal(['d0', 'd1', 'd2', 'd3', 'cmd']);
+      loop.subscription.unsubscribe();
+    });
+
+    it('sends a command next once credit frees (byte limit)', () => {
+      const loop = sendLoop(100, 100, 0.25);
+      for (let i = 0; i < 20; i++) loop.submit.next({ name: `d${i}`, lane: 'data', bytes: 25 });
+      expect(loop.admitted).to.have.length(4);
+      loop.submit.next({ name: 'cmd', lane: 'command', bytes: 10 });
+      loop.releaseAt(0);
+      expect(loop.admitted.map((r) => r.name)[4]).to.equal('cmd');
+      expect(loop.violation()).to.equal('');
+      loop.subscription.unsubscribe();
+    });
+
+    it('lets at most the one data item window already holds go before the command', () => {
+      const loop = sendLoop(100, 100, 0.25);
+      // 30-byte items: three fit (90 < 100 keeps credit open), the fourth waits inside window.
+      for (let i = 0; i < 20; i++) loop.submit.next({ name: `d${i}`, lane: 'data', bytes: 30 });
+      loop.submit.next({ name: 'cmd', lane: 'command', bytes: 10 });
+      loop.releaseAt(0);
+      expect(loop.admitted.map((r) => r.name).slice(3)).to.deep.equal(['d3', 'cmd']);
+      loop.subscription.unsubscribe();
+    });
+
+    it('never exceeds the limits, lets at most one data item overtake a command, and sends everything', () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 6 }),
+          fc.integer({ min: 1, max: 3000 }),
+          fc.array(
+            fc.oneof(
+              fc.record({ kind: fc.constant('submit' as const), lane: fc.constantFrom<Lane>('command', 'data'), bytes: fc.integer({ min: 0, max: 2000 }) }),
+              fc.record({ kind: fc.constant('release' as const), pick: fc.nat() }),
+              fc.record({ kind: fc.constant('ready' as const), value: fc.boolean() }),
+            ),
+            { maxLength: 120 },
+          ),
+          (maxRequests, maxBytes, steps) => {
+            const loop = sendLoop(maxRequests, maxBytes, 0); // strict priority: commands never wait for data in prioritize
+            const submitted: Rec[] = [];
+            const admittedBefore = new Map<Rec, number>(); // command → admissions when it was submitted
+            steps.forEach((step, n) => {
+              if (step.kind === 'submit') {
+                const r: Rec = { name: String(n), lane: step.lane, bytes: step.bytes };
+                submitted.push(r);
+                if (r.lane === 'command') admittedBefore.set(r, loop.admitted.length);
+                loop.submit.next(r);
+              } else if (step.kind === 'release') {
+                if (loop.inFlight.length > 0) loop.releaseAt(step.pick % loop.inFlight.length);
+              } else {
+                loop.ready.next(step.value);
+              }
+            });
+            loop.ready.next(true);
+            while (loop.inFlight.length > 0) loop.releaseAt(0);
+            expect(loop.violation()).to.equal('');
+            expect(loop.admitted.length).to.equal(submitted.length);
+            expect(new Set(loop.admitted).size).to.equal(submitted.length);
+            for (const r of submitted) expect(loop.admitted).to.include(r);
+            for (const [command, before] of admittedBefore) {
+              const at = loop.admitted.indexOf(command);
+              const overtaking = loop.admitted.slice(before, at).filter((r) => r.lane === 'data');
+              expect(overtaking.length, `data admitted ahead of command ${command.name}`).to.be.at.most(1);
+            }
+            loop.subscription.unsubscribe();
           },
         ),
         { numRuns: 300 },

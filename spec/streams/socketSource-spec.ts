@@ -134,6 +134,21 @@ for (const mode of RECEIVE_MODES) {
       expect(received.digest('hex')).to.equal(stream.hash.digest('hex'));
     });
 
+    if (mode.receiveBufferBytes > 0) {
+      it('keeps a read that slips through while nobody reads, and hands it to the next reader first', async () => {
+        lo.client.resume(); // someone else restarts reading between two readers
+        lo.peer.write(Buffer.from('early'));
+        await waitFor(() => lo.client.bytesRead === 5, 'the read');
+        lo.peer.write(Buffer.from(' late'));
+        await sleep(20);
+        expect(lo.client.bytesRead).to.equal(5); // the slipped read stopped reading again
+        const chunks: string[] = [];
+        const sub = socketSource(lo.client).subscribe((c) => chunks.push(c.toString()));
+        await waitFor(() => chunks.join('') === 'early late', 'both writes, in order');
+        sub.unsubscribe();
+      });
+    }
+
     it('errors with a coded error when the peer resets the connection', async () => {
       let bytes = 0;
       const failed = new Promise<{ code?: string }>((resolve) =>

@@ -110,8 +110,10 @@ export class Engine<H extends FrameHeader, M> {
         if (record.state === RequestState.Queued) {
           record.state = RequestState.Cancelled;
           this.live.delete(record);
+          this.emitRequest('cancelled', record);
         } else if (record.state === RequestState.Sending || record.state === RequestState.Sent) {
           record.state = RequestState.Abandoned;
+          this.emitRequest('cancelled', record);
         }
       };
     });

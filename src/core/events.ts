@@ -19,7 +19,8 @@ export type StallCause =
 /** A request moved to its next stage; `record.times` holds the stage times. */
 export interface RequestEvent {
   readonly type: 'request';
-  readonly phase: 'submitted' | 'dispatched' | 'replied' | 'completed' | 'failed';
+  /** 'cancelled': the caller unsubscribed; the request no longer counts as waiting. */
+  readonly phase: 'submitted' | 'dispatched' | 'replied' | 'completed' | 'failed' | 'cancelled';
   readonly record: RequestRecord<any>;
   /** Request class, e.g. 'read', 'write', 'flush': stalls are judged per class. */
   readonly class: string;

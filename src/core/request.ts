@@ -1,7 +1,7 @@
 import type { Observer } from 'rxjs';
 import type { FrameHeader, FramePart, Lane, Unit } from './codec.js';
 
-/** Stage times in milliseconds from `performance.now()`; NaN until reached. */
+/** Stage times in milliseconds from the engine's clock (`performance.now()` unless a scheduler is given); NaN until reached. */
 export interface StageTimes {
   /** Q: the caller subscribed (the request entered our queues). */
   submitted: number;

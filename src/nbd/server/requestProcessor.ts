@@ -116,6 +116,14 @@ export class RequestProcessor {
     }
   }
 
+  /** The client will send nothing more (it ended its side): finish what it asked, as after DISC. */
+  endOfRequests(): void {
+    if (this.disc) return;
+    this.disc = true;
+    this.current = undefined;
+    this.options.changed();
+  }
+
   /** A reply was handed to the kernel: release its share of the budget. */
   onWritten(unit: ReplyUnit): void {
     this.reserved -= unit.reserved;

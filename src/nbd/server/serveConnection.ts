@@ -1,0 +1,225 @@
+import type { Socket } from 'node:net';
+import { BehaviorSubject, concat, EMPTY, Observable, of, Subject, Subscription, tap, timeout } from 'rxjs';
+import { RxbridgeError } from '../../core/errors.js';
+import type { DeviceModel } from '../../device/model.js';
+import { pace } from '../../device/pace.js';
+import { TokenBucket } from '../../device/tokenBucket.js';
+import { frame } from '../../../operators/frame.js';
+import { rebuffer } from '../../../operators/rebuffer.js';
+import { endSocket } from '../../../streams/endSocket.js';
+import { socketSink } from '../../../streams/socketSink.js';
+import { socketSource } from '../../../streams/socketSource.js';
+import { NbdRequestDecoder } from '../requestDecoder.js';
+import type { NbdExport } from './exportTable.js';
+import { RequestProcessor } from './requestProcessor.js';
+import { ServerHandshake, type BlockSizes, type Negotiated } from './serverHandshake.js';
+import type { ReplyUnit } from './serverJob.js';
+import type { ServerCounters } from './serverStats.js';
+
+/** What every connection of a server shares. */
+export interface ConnectionContext {
+  readonly exports: ReadonlyMap<string, NbdExport>;
+  readonly blockSizes: BlockSizes;
+  readonly model: DeviceModel;
+  readonly counters: ServerCounters;
+  /** Reply bytes a connection may hold before it stops reading requests (default 32 MiB). */
+  readonly maxReplyBytes?: number;
+  /** A WRITE above the maximum block size is read and discarded up to this size; above it, the connection is dropped. */
+  readonly maxDiscardBytes: number;
+  /** Handshake options accepted per connection (default 64). */
+  readonly maxOptions?: number;
+  /** A peer that does not close within this many ms after we ended is destroyed (default 5000). */
+  readonly closeTimeoutMs?: number;
+}
+
+/**
+ * Serves one accepted socket: the handshake, then transmission through the
+ * engine's own streams and operators, with the device model applied.
+ *
+ * ```
+ * socketSource(paused$) → link pacing → frame(NbdRequestDecoder) → RequestProcessor
+ *   → replies → rebuffer → pace(device→host link) → socketSink(ready) → kernel
+ * ```
+ *
+ * Reading pauses (TCP pushes back on the client) while the host→device link
+ * bucket is in debt, while requests wait for admission or a device slot, and
+ * while the sink is not ready (the client does not read its replies). A
+ * protocol violation (bad magic, oversized frame, broken handshake) drops the
+ * connection; DISC or the client's end finishes the requests in progress,
+ * writes their replies and ends the socket.
+ *
+ * @param socket An accepted socket (allowHalfOpen, so replies can still go out after the client's FIN).
+ * @param ctx What the server's connections share.
+ * @return A cold Observable that completes when the socket has closed; unsubscribing destroys it.
+ */
+export function serveConnection(socket: Socket, ctx: ConnectionContext): Observable<never> {
+  return new Observable<never>((subscriber) => {
+    const counters = ctx.counters;
+    const model = ctx.model;
+    const subscriptions = new Subscription();
+    let processor: RequestProcessor | undefined;
+    let inputTimer: NodeJS.Timeout | undefined;
+    let ending = false;
+
+    counters.accepted++;
+    counters.open++;
+    const onClose = () => subscriber.complete();
+    // Errors surface through the source and sink; this listener only keeps an 'error' from being unhandled.
+    const onError = () => {};
+    socket.once('close', onClose);
+    socket.on('error', onError);
+    socket.setNoDelay(true);
+
+    const drop = (err?: unknown) => {
+      if (err instanceof RxbridgeError && err.code !== 'RXB_CONNECTION_CLOSED') counters.dropped++;
+      socket.destroy();
+    };
+
+    /** Ends our side politely once everything is written; a peer that never closes is destroyed. */
+    const end = () => {
+      if (ending) return;
+      ending = true;
+      subscriptions.add(
+        endSocket(socket)
+          .pipe(timeout({ first: ctx.closeTimeoutMs ?? 5000 }))
+          .subscribe({ error: () => socket.destroy() }),
+      );
+    };
+
+    const handshake = new ServerHandshake({ exports: ctx.exports, blockSizes: ctx.blockSizes, maxOptions: ctx.maxOptions });
+    socket.write(handshake.greeting);
+    const handshakeReading = new Subscription();
+    subscriptions.add(handshakeReading);
+    handshakeReading.add(
+      socketSource(socket).subscribe({
+        next: (chunk) => {
+          counters.bytesIn += chunk.length;
+          const step = handshake.push(chunk);
+          for (const reply of step.replies) socket.write(reply);
+          if (step.close !== undefined) {
+            handshakeReading.unsubscribe();
+            // An ABORT is polite; anything else broke the handshake.
+            if (!step.close.startsWith('client aborted')) counters.dropped++;
+            end();
+          } else if (step.done !== undefined) {
+            handshakeReading.unsubscribe();
+            transmit(step.done);
+          }
+        },
+        error: drop,
+        complete: () => socket.destroy(),
+      }),
+    );
+
+    function transmit(negotiated: Negotiated): void {
+      counters.transmitting++;
+      const paused$ = new BehaviorSubject(false);
+      const replies = new Subject<ReplyUnit>();
+      const readBucket = new TokenBucket(model.readBytesPerSecond);
+      const writeBucket = new TokenBucket(model.writeBytesPerSecond);
+      const disconnectAfter = model.faults?.disconnectAfterBytes ?? Infinity;
+      let received = 0;
+      let inputWait = false;
+      let sinkReady = true;
+      let repliesDone = false;
+      const receiving = new Subscription();
+
+      const update = () => {
+        const p = processor!;
+        const paused = inputWait || !sinkReady || p.backlogged;
+        if (paused !== paused$.value) paused$.next(paused);
+        if (p.disconnecting && p.settled && !repliesDone) {
+          repliesDone = true;
+          // Stop reading for good, so endSocket can read (and drop) up to the peer's FIN.
+          receiving.unsubscribe();
+          replies.complete();
+        }
+      };
+
+      const resumeWhenPaid = () => {
+        inputTimer = undefined;
+        const wait = readBucket.waitMs();
+        if (wait > 0) {
+          inputTimer = setTimeout(resumeWhenPaid, wait);
+          return;
+        }
+        inputWait = false;
+        update();
+      };
+
+      const onChunk = (chunk: Buffer) => {
+        counters.bytesIn += chunk.length;
+        received += chunk.length;
+        if (received > disconnectAfter) {
+          socket.destroy();
+          return;
+        }
+        // The bytes already came; the link's debt holds back the next ones, in the kernel.
+        const wait = readBucket.take(chunk.length);
+        if (wait > 0 && inputTimer === undefined) {
+          inputWait = true;
+          inputTimer = setTimeout(resumeWhenPaid, wait);
+          update();
+        }
+      };
+
+      processor = new RequestProcessor(negotiated, {
+        model,
+        blockSizes: ctx.blockSizes,
+        maxReplyBytes: ctx.maxReplyBytes,
+        counters,
+        reply: (unit) => replies.next(unit),
+        changed: update,
+      });
+
+      subscriptions.add(
+        replies
+          .pipe(
+            rebuffer<ReplyUnit>(),
+            pace(writeBucket, (batch) => batch.bytes),
+            socketSink(socket, {
+              ready: {
+                next: (ready) => {
+                  sinkReady = ready;
+                  update();
+                },
+              },
+            }),
+          )
+          .subscribe({
+            next: (written) => {
+              counters.bytesOut += written.batch.bytes;
+              const units = written.batch.units;
+              for (let i = 0; i < units.length; i++) processor!.onWritten(units[i]);
+            },
+            error: drop,
+            complete: end,
+          }),
+      );
+
+      const decoder = new NbdRequestDecoder({ maxPayloadBytes: ctx.maxDiscardBytes });
+      const rest = negotiated.rest;
+      subscriptions.add(receiving);
+      // `rest` is emitted during subscribe: `receiving` exists before, so a DISC in it can stop reading.
+      receiving.add(
+        concat(rest.length > 0 ? of(rest) : EMPTY, socketSource(socket, { paused$ }))
+          .pipe(tap(onChunk), frame(decoder))
+          .subscribe({
+            next: (part) => processor!.onPart(part),
+            error: drop,
+            complete: () => processor!.endOfRequests(),
+          }),
+      );
+    }
+
+    return () => {
+      counters.open--;
+      subscriptions.unsubscribe();
+      processor?.close();
+      if (inputTimer !== undefined) clearTimeout(inputTimer);
+      socket.off('close', onClose);
+      // onError stays: a late 'error' from the destroyed socket must not be unhandled.
+      socket.destroy();
+    };
+  });
+}
