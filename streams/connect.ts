@@ -87,10 +87,17 @@ export function connect(options: ConnectOptions): Observable<Socket> {
 
     const slot = new ReaderSlot(receiveBufferBytes > 0 ? Buffer.allocUnsafe(receiveBufferBytes) : undefined);
     const onread = slot.receiveBuffer && { buffer: slot.receiveBuffer, callback: slot.onRead };
-    const socket =
-      options.path !== undefined
-        ? net.connect({ path: options.path, onread })
-        : net.connect({ host: options.host, port: options.port!, onread });
+    let socket: Socket;
+    try {
+      socket =
+        options.path !== undefined
+          ? net.connect({ path: options.path, onread })
+          : net.connect({ host: options.host, port: options.port!, onread });
+    } catch (err) {
+      // Node throws at once for a bad port or host type.
+      subscriber.error(new InvalidArgumentError(`cannot connect: ${(err as Error).message}`));
+      return;
+    }
     attachReaderSlot(socket, slot);
     // Paused before the connection completes, so Node starts no read at all.
     socket.pause();

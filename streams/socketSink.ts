@@ -5,8 +5,6 @@ import { ConnectionClosedError, QueueFullError } from '../src/core/errors.js';
 import { Fifo } from './internal/fifo.js';
 import { socketError } from './internal/socketError.js';
 
-// endSocket lives in its own file; re-exported here because callers look for it next to the sink.
-export { endSocket } from './endSocket.js';
 
 export const DEFAULT_LOW_WATER_MARK = 64 * 1024;
 export const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024;

@@ -223,8 +223,8 @@ describe('connect', () => {
     }
   });
 
-  it('rejects options without a port or path', async () => {
-    const outcome = await subscribeConnect({ host: '127.0.0.1' });
-    expect(outcome.error?.code).to.equal('RXB_INVALID_ARGUMENT');
+  it('rejects options without a port or path, or with a bad port', async () => {
+    expect((await subscribeConnect({ host: '127.0.0.1' })).error?.code).to.equal('RXB_INVALID_ARGUMENT');
+    expect((await subscribeConnect({ host: '127.0.0.1', port: 70_000 })).error?.code).to.equal('RXB_INVALID_ARGUMENT');
   });
 });

@@ -3,15 +3,16 @@
  * scripted bytes and reads exact byte counts, and a server started for a test.
  */
 import net from 'node:net';
-import { firstValueFrom } from 'rxjs';
 import { serveNbd, type NbdServerHandle, type ServeNbdOptions } from '../../../src/nbd/server/serveNbd.js';
 
 export const IHAVEOPT = Buffer.from('IHAVEOPT', 'latin1');
 export const NBDMAGIC = Buffer.from('NBDMAGIC', 'latin1');
 
-/** Starts a server on 127.0.0.1 port 0. */
+/** Starts a server on 127.0.0.1 port 0; it runs until `handle.close()` (which completes the subscription). */
 export function startServer(options: ServeNbdOptions = {}): Promise<NbdServerHandle> {
-  return firstValueFrom(serveNbd(options));
+  return new Promise((resolve, reject) => {
+    serveNbd(options).subscribe({ next: resolve, error: reject });
+  });
 }
 
 export function portOf(server: NbdServerHandle): number {

@@ -16,6 +16,7 @@ export class LabRequest implements NbdPendingInfo, StageRecord {
   error: Error | null = null;
   /** Lockstep: this call was made on the receive loop, which waits until the call returns. */
   blocksReceiver = false;
+  private hasReturned = false;
 
   constructor(
     readonly tag: number,
@@ -32,6 +33,13 @@ export class LabRequest implements NbdPendingInfo, StageRecord {
     now: number,
   ) {
     this.times = { submitted: now, dispatched: NaN, replied: NaN, completed: NaN };
+  }
+
+  /** Tells the caller its call returned; once only (a failure may end a call that never got to send). */
+  callReturned(): void {
+    if (this.hasReturned) return;
+    this.hasReturned = true;
+    this.returned?.();
   }
 
   get op(): LabOp {
