@@ -19,8 +19,8 @@ export interface RebufferOptions {
  * payloads by reference, one batch per event-loop turn unless it fills up.
  *
  * ```
- * source: -a-b-c----d-|      (a, b, c, d: small units; asap flush)
- * result: -x--------y-(z|)   x = [a+b+c copied], y = [d]; z is never empty
+ * source: -(abc)---d-|     (a, b, c, d: small units; a, b, c in one turn)
+ * result: -x-------y-|     x = one buffer with a+b+c copied in, y = [d's buffer]
  * ```
  *
  * Within one turn, units accumulate; the batch is emitted when it reaches

@@ -40,7 +40,7 @@ export class BatchBuilder<U extends Unit> {
       const small = buf.length < this.copyBelow;
       let offset = 0;
       while (offset < buf.length) {
-        if (this.bytes >= this.maxBatchBytes + 1) emit(this.take());
+        if (this.bytes === this.maxBatchBytes) emit(this.take());
         const n = Math.min(buf.length - offset, this.maxBatchBytes - this.bytes);
         const piece = offset === 0 && n === buf.length ? buf : buf.subarray(offset, offset + n);
         if (small) {

@@ -77,13 +77,16 @@ describe('prioritize', () => {
       });
     });
 
-    it('earns the data lane nothing while its lane is empty (the deficit resets)', () => {
+    it('resets the deficit when the data lane empties: credit earned earlier is not kept', () => {
       testScheduler.run(({ cold, hot, expectObservable }) => {
-        const v = { a: cmd('a'), b: cmd('b'), c: cmd('c'), d: cmd('d'), e: cmd('e'), g: cmd('g'), h: cmd('h') };
-        const values = { ...v, X: dat('X', 30) };
-        const demand = hot('t------f--------t', flags);
-        const source = cold('-a-b-c--X-d-e-g-h', values);
-        const expected = '   -a-b-c----------(degXh)';
+        const values = {
+          a: cmd('a'), b: cmd('b'), c: cmd('c'), X: dat('X', 25),
+          e: cmd('e'), g: cmd('g'), Y: dat('Y', 12),
+        };
+        // dataShare 0.5: a, b, c earn 30, X spends 25 and 5 would be left over, but the data lane is then empty.
+        const demand = hot('f-------t-f-------t', flags);
+        const source = cold('-X-a-b-c---Y-e-g---', values);
+        const expected = '   --------(abcX)----(egY)';
         expectObservable(source.pipe(prioritize({ demand$: demand, dataShare: 0.5 }))).toBe(expected, values);
       });
     });

@@ -184,7 +184,7 @@ describe('rebuffer', () => {
     const scheduled: Subscription[] = [];
     const spy: SchedulerLike = {
       now: () => asapScheduler.now(),
-      schedule: (work, delay, state) => {
+      schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay?: number, state?: T): Subscription {
         const s = asapScheduler.schedule(work, delay, state);
         scheduled.push(s);
         return s;
@@ -220,8 +220,8 @@ describe('rebuffer', () => {
     const batches: Batch<Unit>[] = [];
     const sync: SchedulerLike = {
       now: () => 0,
-      schedule: (work) => {
-        work.call(undefined as unknown as SchedulerAction<unknown>);
+      schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void): Subscription {
+        work.call(undefined as unknown as SchedulerAction<T>);
         return Subscription.EMPTY;
       },
     };
