@@ -43,6 +43,17 @@ describe('LatencyHistogram', () => {
     expect(h.maxUs).to.be.closeTo(120_000_000, 120_000);
   });
 
+  it('never reports a percentile above the maximum', () => {
+    const h = new LatencyHistogram();
+    // 50298 µs lies in a 32 µs bucket whose upper edge is 50303 µs
+    for (let i = 0; i < 98; i++) h.recordUs(1000);
+    h.recordUs(50_298);
+    h.recordUs(50_298);
+    const s = h.summary();
+    expect(s.p99Us).to.be.at.most(s.maxUs);
+    expect(s.p999Us).to.be.at.most(s.maxUs);
+  });
+
   it('forgets everything on reset', () => {
     const h = new LatencyHistogram();
     h.recordMs(1);

@@ -81,9 +81,13 @@ describe('renderReport', () => {
       }
     });
 
-    it('puts the stall on a log scale that reaches it, and renders several scenarios and missing kernel data', async () => {
+    it('puts the stall on a log scale that reaches it, and renders several scenarios, missing kernel data and no reads', async () => {
       const second: LabReport = { ...sampleReport(), scenario: 'small', kernelSampled: false };
-      for (const r of second.results) r.series.bytes = r.series.bytes.map(([t, q, s]) => [t, q, s, null, null, null]);
+      for (const r of second.results) {
+        r.series.bytes = r.series.bytes.map(([t, q, s]) => [t, q, s, null, null, null]);
+        r.series.reads = []; // a scenario without reads
+        delete r.writeStages;
+      }
       const { page, errors } = await open([sampleReport(), second]);
       try {
         const yMax = await page.evaluate(() => {

@@ -55,9 +55,13 @@ export class LatencyHistogram {
     return this.histogram.totalCount;
   }
 
-  /** The value at `percentile` (0..100) in µs; 0 when empty. */
+  /**
+   * The value at `percentile` (0..100) in µs; 0 when empty. hdr-histogram
+   * answers with the upper edge of the value's bucket, which can pass the
+   * exact maximum by a bucket's width: clamped, so p99 ≤ max always holds.
+   */
   percentileUs(percentile: number): number {
-    return this.count === 0 ? 0 : this.histogram.getValueAtPercentile(percentile);
+    return this.count === 0 ? 0 : Math.min(this.histogram.getValueAtPercentile(percentile), this.histogram.maxValue);
   }
 
   /** Largest recorded value in µs (exact to the histogram's resolution); 0 when empty. */
@@ -70,11 +74,11 @@ export class LatencyHistogram {
       return { count: 0, minMs: 0, meanMs: 0, p50Ms: 0, p99Ms: 0, p999Ms: 0, maxMs: 0, minUs: 0, meanUs: 0, p50Us: 0, p99Us: 0, p999Us: 0, maxUs: 0 };
     }
     const h = this.histogram;
-    const minUs = h.minNonZeroValue === Number.MAX_SAFE_INTEGER ? 0 : Math.min(h.minNonZeroValue, h.getValueAtPercentile(0));
+    const minUs = h.minNonZeroValue === Number.MAX_SAFE_INTEGER ? 0 : Math.min(h.minNonZeroValue, this.percentileUs(0));
     const meanUs = h.mean;
-    const p50Us = h.getValueAtPercentile(50);
-    const p99Us = h.getValueAtPercentile(99);
-    const p999Us = h.getValueAtPercentile(99.9);
+    const p50Us = this.percentileUs(50);
+    const p99Us = this.percentileUs(99);
+    const p999Us = this.percentileUs(99.9);
     const maxUs = h.maxValue;
     return {
       count: h.totalCount,

@@ -90,8 +90,8 @@ function summaryTable(results: readonly ArchResult[]): string {
   const head = ['architecture', 'read MB/s', 'write MB/s', 'read p50 ms', 'read p99 ms', 'read max ms', 'write p99 ms', 'longest stall ms', 'stall cause', 'writes/MB', 'ctx switches vol/invol', 'peak RSS MB'];
   const rows = results.map((r) => [
     r.label ?? r.arch,
-    fmt(r.read.MBps, 1),
-    fmt(r.write.MBps, 1),
+    fmt(r.read.MBps, r.read.MBps < 10 ? 2 : 1),
+    fmt(r.write.MBps, r.write.MBps < 10 ? 2 : 1),
     fmt(r.read.p50Ms, 3),
     fmt(r.read.p99Ms, 3),
     fmt(r.read.maxMs, 1),

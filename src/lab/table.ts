@@ -12,8 +12,8 @@ interface Column {
 
 const COLUMNS: readonly Column[] = [
   { title: 'architecture', left: true, cell: (r) => r.label ?? r.arch },
-  { title: 'read MB/s', cell: (r) => fmt(r.read.MBps, 1) },
-  { title: 'write MB/s', cell: (r) => fmt(r.write.MBps, 1) },
+  { title: 'read MB/s', cell: (r) => fmtRate(r.read.MBps) },
+  { title: 'write MB/s', cell: (r) => fmtRate(r.write.MBps) },
   { title: 'read p50 ms', cell: (r) => fmt(r.read.p50Ms, 3) },
   { title: 'read p99 ms', cell: (r) => fmt(r.read.p99Ms, 3) },
   { title: 'read max ms', cell: (r) => fmt(r.read.maxMs, 1) },
@@ -45,6 +45,11 @@ function renderOne(report: LabReportJson): string {
   const notes = [...(report.notes ?? [])];
   if (report.kernelSampled === false) notes.push('ss (iproute2) unavailable: kernel queues not sampled');
   return [heading, line(rows[0]!), rule, ...rows.slice(1).map(line), ...notes.map((n) => `note: ${n}`)].join('\n') + '\n';
+}
+
+/** Two decimals below 10 MB/s, so a trickle of slow reads does not print as 0.0. */
+function fmtRate(mbps: number): string {
+  return fmt(mbps, Math.abs(mbps) < 10 ? 2 : 1);
 }
 
 function fmt(n: number, digits: number): string {
