@@ -6,7 +6,7 @@
  *
  *   npm run bench            (or: node --import tsx bench/operators.ts [rounds])
  */
-import { Subject, queueScheduler } from 'rxjs';
+import { Subject } from 'rxjs';
 import type { FrameDecoder, FrameHeader, Unit } from '../src/core/codec.js';
 import { frame } from '../operators/frame.js';
 import { matchReplies } from '../operators/matchReplies.js';
@@ -65,8 +65,9 @@ function byHand(chunks: Buffer[], frames: number): number {
   let delivered = 0;
   const t0 = performance.now();
   for (let tag = 1; tag <= frames; tag++) pending.set(tag, { tag });
-  // The same state machine as frame(): header bytes may straddle chunks, payloads are sliced.
+  // The same state machine as frame(), with the same decoder: header bytes may straddle chunks, payloads are copied out.
   let headerHave = 0;
+  let current: Header | undefined;
   let payloadLeft = -1;
   let payloadAt = 0;
   for (const chunk of chunks) {
@@ -79,9 +80,10 @@ function byHand(chunks: Buffer[], frames: number): number {
         at += n;
         if (headerHave < HEADER) break;
         headerHave = 0;
-        payloadLeft = header.readUInt32BE(5);
+        current = decoder.decodeHeader(header, 0);
+        payloadLeft = decoder.payloadLength(current);
         payloadAt = 0;
-        if (!pending.has(header.readUInt32BE(0))) throw new Error('unknown tag');
+        if (!pending.has(current.tag)) throw new Error('unknown tag');
       }
       const n = Math.min(payloadLeft, chunk.length - at);
       chunk.copy(scratch, payloadAt, at, at + n);
@@ -89,7 +91,7 @@ function byHand(chunks: Buffer[], frames: number): number {
       payloadLeft -= n;
       at += n;
       if (payloadLeft === 0) {
-        pending.delete(header.readUInt32BE(0));
+        pending.delete(current!.tag);
         delivered++;
         payloadLeft = -1;
       }
@@ -112,7 +114,7 @@ function units(count: number): Unit[] {
 function sendViaOperators(list: Unit[]): number {
   const input = new Subject<Unit>();
   let bytes = 0;
-  input.pipe(prioritize<Unit>(), rebuffer<Unit>({ scheduler: queueScheduler })).subscribe((b) => (bytes += b.bytes));
+  input.pipe(prioritize<Unit>(), rebuffer<Unit>()).subscribe((b) => (bytes += b.bytes));
   const t0 = performance.now();
   for (const u of list) input.next(u);
   input.complete();

@@ -1,6 +1,5 @@
 import { Observable, type Observer, type OperatorFunction } from 'rxjs';
 import { InvalidArgumentError, QueueFullError } from '../src/core/errors.js';
-import { AdaptiveByteLimit, commandSubmittedAt, type AdaptiveWindowOptions } from './adaptiveByteLimit.js';
 import { CostQueue } from './internal/costQueue.js';
 import { defaultCost, defaultIsCancelled } from './internal/itemDefaults.js';
 
@@ -19,8 +18,13 @@ export interface WindowOptions<T> {
   readonly maxQueued?: number;
   /** Items for which this is true are skipped when dequeued; default: `item.cancelled === true`. */
   readonly isCancelled?: (item: T) => boolean;
-  /** EXPERIMENTAL: adapt the byte budget to the command lane's queueing delay (see AdaptiveByteLimit). */
-  readonly adaptive?: AdaptiveWindowOptions;
+  /**
+   * A byte budget that changes while the window runs (e.g. the engine's
+   * LatencyBudget, driven by the command lane's queueing delay): read on every
+   * admission instead of `maxBytes`. A budget that grows admits waiting items
+   * at the next release.
+   */
+  readonly budget?: { readonly limit: number };
 }
 
 /**
@@ -68,7 +72,6 @@ export function window<T>(options: WindowOptions<T>): OperatorFunction<T, T> {
   if (!(maxRequests >= 1) || !(maxBytes > 0) || !(maxQueued >= 0)) {
     throw new InvalidArgumentError('window needs maxRequests >= 1, maxBytes > 0 and maxQueued >= 0');
   }
-  if (options.adaptive) new AdaptiveByteLimit(options.adaptive, maxBytes); // validate now, not per subscription
 
   return (source) =>
     new Observable<T>((subscriber) => {
@@ -76,12 +79,12 @@ export function window<T>(options: WindowOptions<T>): OperatorFunction<T, T> {
       /** Admitted items and the cost each holds (stored, so a release subtracts exactly what was added). */
       const inFlight = new Map<T, number>();
       let inFlightBytes = 0;
-      const adaptive = options.adaptive ? new AdaptiveByteLimit(options.adaptive, maxBytes) : undefined;
+      const budget = options.budget;
       let draining = false;
       let sourceDone = false;
       let lastCredit: boolean | undefined;
 
-      const byteLimit = () => (adaptive ? adaptive.limit : maxBytes);
+      const byteLimit = () => (budget ? budget.limit : maxBytes);
       const fits = (itemCost: number) =>
         inFlight.size === 0 || (inFlight.size < maxRequests && inFlightBytes + itemCost <= byteLimit());
 
@@ -111,10 +114,6 @@ export function window<T>(options: WindowOptions<T>): OperatorFunction<T, T> {
             queue.shift();
             inFlight.set(item, itemCost);
             inFlightBytes += itemCost;
-            if (adaptive) {
-              const submittedAt = commandSubmittedAt(item);
-              if (submittedAt !== undefined) adaptive.observe(submittedAt);
-            }
             subscriber.next(item);
           }
         } catch (err) {

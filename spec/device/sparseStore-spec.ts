@@ -28,6 +28,19 @@ describe('SparseStore', () => {
     expect(dest.subarray(4106).every((b) => b === 1)).to.equal(true);
   });
 
+  it('reads as views of the blocks, without copying, merging holes', () => {
+    const s = new SparseStore(8 * 4096, 4096);
+    s.write(4096, Buffer.alloc(4096, 5));
+    const views: Buffer[] = [Buffer.from('header')];
+    expect(s.readViews(100, 4 * 4096, views)).to.equal(4 * 4096);
+    expect(views.map((v) => v.length)).to.deep.equal([6, 3996, 4096, 8292]);
+    expect(views[2].every((b) => b === 5)).to.equal(true);
+    expect(views[1].every((b) => b === 0) && views[3].every((b) => b === 0)).to.equal(true);
+    // A view aliases its block.
+    s.write(4096, Buffer.from([9]));
+    expect(views[2][0]).to.equal(9);
+  });
+
   it('trim frees whole blocks and zeroes partial ones', () => {
     const s = new SparseStore(16384, 4096);
     s.write(0, Buffer.alloc(16384, 9));
@@ -102,6 +115,9 @@ describe('SparseStore', () => {
           }
         }
         expect(store.read(0, size).equals(flat)).to.equal(true);
+        const views: Buffer[] = [];
+        expect(store.readViews(0, size, views)).to.equal(size);
+        expect(Buffer.concat(views).equals(flat)).to.equal(true);
         // Extents tile the range, and every run claimed zero reads as zeros.
         let pos = 0;
         for (const e of store.extents(0, size)) {

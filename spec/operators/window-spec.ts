@@ -2,7 +2,6 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { BehaviorSubject, combineLatest, map, Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { AdaptiveByteLimit } from '../../operators/adaptiveByteLimit.js';
 import { prioritize } from '../../operators/prioritize.js';
 import { window } from '../../operators/window.js';
 import type { Lane } from '../../src/core/codec.js';
@@ -210,62 +209,21 @@ describe('window', () => {
     expect(() => window({ maxRequests: 1, maxBytes: 0, release$ })).to.throw(InvalidArgumentError);
   });
 
-  describe('adaptive mode (experimental)', () => {
-    interface Cmd {
-      readonly lane: 'command' | 'data';
-      readonly bytes: number;
-      readonly times: { submitted: number };
-    }
-
-    it('shrinks the byte budget when a command waited longer than the target, at most once per target', () => {
-      let now = 0;
-      const limit = new AdaptiveByteLimit({ targetMs: 5, now: () => now, minBytes: 100, maxBytes: 10_000 }, 8000);
-      now = 10;
-      limit.observe(0); // waited 10 ms > 5
-      expect(limit.limit).to.equal(4000);
-      limit.observe(0); // same burst: no second shrink
-      expect(limit.limit).to.equal(4000);
-      now = 16;
-      limit.observe(0);
-      expect(limit.limit).to.equal(2000);
-      limit.observe(15); // waited 1 ms: grow by one step
-      expect(limit.limit).to.equal(2100);
-    });
-
-    it('never leaves [minBytes, maxBytes]', () => {
-      let now = 0;
-      const limit = new AdaptiveByteLimit({ targetMs: 1, now: () => now, minBytes: 100, maxBytes: 1000 }, 5000);
-      expect(limit.limit).to.equal(1000);
-      for (let i = 0; i < 20; i++) {
-        now += 10;
-        limit.observe(now - 5);
-      }
-      expect(limit.limit).to.equal(100);
-      for (let i = 0; i < 20; i++) limit.observe(now);
-      expect(limit.limit).to.equal(1000);
-    });
-
-    it('admits less data once commands have been late', () => {
-      let now = 0;
-      const source = new Subject<Cmd>();
-      const release = new Subject<Cmd>();
-      const admitted: Cmd[] = [];
-      source
-        .pipe(
-          window<Cmd>({
-            maxRequests: 100,
-            maxBytes: 400,
-            release$: release,
-            adaptive: { targetMs: 5, now: () => now, minBytes: 100, maxBytes: 400 },
-          }),
-        )
-        .subscribe((r) => admitted.push(r));
-      now = 50;
-      const late: Cmd = { lane: 'command', bytes: 10, times: { submitted: 0 } };
-      source.next(late); // waited 50 ms: budget 400 → 200
-      for (let i = 0; i < 4; i++) source.next({ lane: 'data', bytes: 100, times: { submitted: now } });
-      // 10 + 100 fit under 200; the second data item would make 210.
+  describe('with a changing budget', () => {
+    it('admits against the budget read at each admission', () => {
+      const budget = { limit: 400 };
+      const source = new Subject<Item>();
+      const release = new Subject<Item>();
+      const admitted: Item[] = [];
+      source.pipe(window<Item>({ maxRequests: 100, maxBytes: 400, release$: release, budget })).subscribe((r) => admitted.push(r));
+      budget.limit = 200;
+      const items = Array.from({ length: 4 }, (_, i) => ({ id: i, bytes: 100 }) as unknown as Item);
+      for (const item of items) source.next(item);
       expect(admitted.length).to.equal(2);
+      budget.limit = 400;
+      release.next(admitted[0]);
+      // One freed, and the budget grew: both waiting items fit now.
+      expect(admitted.length).to.equal(4);
     });
   });
 

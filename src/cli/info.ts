@@ -49,7 +49,7 @@ export function exportReport(info: NbdExportInfo, uri: string, description?: str
   return {
     'export-name': info.name,
     ...(description ? { description } : {}),
-    uri: formatNbdUri({ ...parseNbdUri(uri), exportName: info.name }),
+    uri: exportUri(uri, info.name),
     contexts: info.baseAllocation !== undefined ? ['base:allocation'] : [],
     is_read_only: info.readOnly,
     can_cache: info.canCache,
@@ -68,6 +68,13 @@ export function exportReport(info: NbdExportInfo, uri: string, description?: str
     'export-size': Number(info.size),
     'export-size-str': humanSize(info.size),
   };
+}
+
+/** The server's URI with this export's name; a TCP URI keeps its '/' when the name is empty, as nbdinfo prints it. */
+function exportUri(uri: string, exportName: string): string {
+  const parts = parseNbdUri(uri);
+  const text = formatNbdUri({ ...parts, exportName });
+  return exportName === '' && parts.transport === 'tcp' ? text.replace(/^([^/]*\/\/[^/?]*)/, '$1/') : text;
 }
 
 /** nbdinfo's text layout. */

@@ -7,8 +7,9 @@ import { processIo, type CliContext, type CliIo, type RegisterCommand } from './
 import { registerInfo } from './info.js';
 import { registerCopy } from './copy.js';
 import { registerBench } from './bench.js';
+import { registerLab } from './lab.js';
 
-const COMMANDS: readonly RegisterCommand[] = [registerInfo, registerCopy, registerBench];
+const COMMANDS: readonly RegisterCommand[] = [registerInfo, registerCopy, registerBench, registerLab];
 
 /**
  * Runs the command line and returns the exit code (it never calls process.exit).

@@ -2,11 +2,14 @@ import type { Socket } from 'node:net';
 import { BehaviorSubject, Observable, Subject, Subscription, type SchedulerLike, combineLatest, distinctUntilChanged, filter, map, merge, share, take, tap } from 'rxjs';
 import type { Batch, FramePart, FrameHeader } from './codec.js';
 import type { EngineCodec, EngineOptions } from './engineOptions.js';
-import { ConnectionClosedError, QueueFullError, toRxbridgeError } from './errors.js';
+import { ConnectionClosedError, QueueFullError, RequestTimeoutError, toRxbridgeError } from './errors.js';
 import type { EngineEvent, RequestEvent, StallCause } from './events.js';
 import { RequestRecord, RequestState } from './request.js';
 import { TagAllocator } from './tagAllocator.js';
 import { performanceScheduler } from './clock.js';
+import { LatencyBudget } from './latencyBudget.js';
+
+const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
 import { frame } from '../../operators/frame.js';
 import { matchReplies, type ReplyEvent } from '../../operators/matchReplies.js';
 import { prioritize } from '../../operators/prioritize.js';
@@ -24,10 +27,18 @@ export interface EngineStats {
   readonly inFlight: number;
   /** Bytes (both directions) held by requests in flight. */
   readonly inFlightBytes: number;
+  /** The byte window now (it adapts to the command lane's queueing delay). */
+  readonly windowBytes: number;
   /** Bytes the socket holds in user space (Node's write buffer). */
   readonly socketBufferedBytes: number;
   /** False while the sink waits for the socket to drain. */
   readonly sinkReady: boolean;
+  /** Bytes of requests submitted but not yet handed to the kernel (our queues plus Node's write buffer). */
+  readonly unsentBytes: number;
+  /** Write batches handed to the kernel so far: one writev each. */
+  readonly batches: number;
+  /** Bytes handed to the kernel so far. */
+  readonly bytesSent: number;
   readonly submitted: number;
   readonly completed: number;
   readonly failed: number;
@@ -61,7 +72,13 @@ export class Engine<H extends FrameHeader, M> {
   private sinkReady = true;
   private inFlight = 0;
   private inFlightBytes = 0;
-  private counts = { submitted: 0, completed: 0, failed: 0 };
+  private counts = { submitted: 0, completed: 0, failed: 0, batches: 0, bytesSent: 0 };
+  private unsentBytes = 0;
+  /** Bytes admitted by the window and not yet handed to the kernel. */
+  private admittedUnsent = 0;
+  private readonly sendAheadBytes: number;
+  private sendAhead!: BehaviorSubject<boolean>;
+  private readonly budget: LatencyBudget | undefined;
   private endError: Error | undefined;
 
   constructor(
@@ -73,6 +90,12 @@ export class Engine<H extends FrameHeader, M> {
     const scheduler = options.scheduler ?? performanceScheduler;
     this.scheduler = scheduler;
     this.now = () => scheduler.now();
+    const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    const target = options.latencyTargetMs ?? 5;
+    this.budget = target > 0
+      ? new LatencyBudget({ targetMs: target, minBytes: Math.min(maxBytes, options.minBytes ?? 256 * 1024), maxBytes })
+      : undefined;
+    this.sendAheadBytes = options.sendAheadBytes ?? 256 * 1024;
     this.events$ = this.buildEvents();
     this.startReceiving();
     this.startSending();
@@ -104,12 +127,14 @@ export class Engine<H extends FrameHeader, M> {
       );
       this.live.add(record);
       this.counts.submitted++;
+      this.unsentBytes += bytes;
       this.emitRequest('submitted', record);
       this.submissions.next(record);
       return () => {
         if (record.state === RequestState.Queued) {
           record.state = RequestState.Cancelled;
           this.live.delete(record);
+          this.unsentBytes -= record.bytes;
           this.emitRequest('cancelled', record);
         } else if (record.state === RequestState.Sending || record.state === RequestState.Sent) {
           record.state = RequestState.Abandoned;
@@ -124,8 +149,10 @@ export class Engine<H extends FrameHeader, M> {
       queued: this.live.size - this.inFlight,
       inFlight: this.inFlight,
       inFlightBytes: this.inFlightBytes,
+      windowBytes: this.budget?.limit ?? this.options.maxBytes ?? DEFAULT_MAX_BYTES,
       socketBufferedBytes: this.socket.writableLength,
       sinkReady: this.sinkReady,
+      unsentBytes: this.unsentBytes,
       ...this.counts,
     };
   }
@@ -166,6 +193,9 @@ export class Engine<H extends FrameHeader, M> {
     const records = [...this.live];
     this.live.clear();
     this.pending.clear();
+    // Nothing is in flight any more: idle() (and so a polite close) must not wait for replies that cannot come.
+    this.inFlight = 0;
+    this.inFlightBytes = 0;
     for (const record of records) this.settleError(record, this.endError);
     this.connectionEvents.next({ type: 'connection', state: 'closed', error });
     this.terminated.next(error ?? null);
@@ -194,8 +224,12 @@ export class Engine<H extends FrameHeader, M> {
     const o = this.options;
     const credit = new BehaviorSubject<boolean>(true);
     const ready = new BehaviorSubject<boolean>(true);
-    const demand$ = combineLatest([credit, ready]).pipe(
-      map(([c, r]) => c && r),
+    // Bytes past the scheduler but not yet in the kernel can no longer be
+    // reordered: keep them to about one batch, so a command that arrives now
+    // is decided on, not queued behind a burst admitted in the same turn.
+    this.sendAhead = new BehaviorSubject<boolean>(true);
+    const demand$ = combineLatest([credit, ready, this.sendAhead]).pipe(
+      map(([c, r, a]) => c && r && a),
       distinctUntilChanged(),
     );
     const isCancelled = (r: RequestRecord<H>) => r.state === RequestState.Cancelled;
@@ -207,7 +241,8 @@ export class Engine<H extends FrameHeader, M> {
           prioritize<RequestRecord<H>>({ demand$, dataShare: o.dataShare, cost, isCancelled }),
           window<RequestRecord<H>>({
             maxRequests: o.maxRequests ?? 64,
-            maxBytes: o.maxBytes ?? 8 * 1024 * 1024,
+            maxBytes: o.maxBytes ?? DEFAULT_MAX_BYTES,
+            budget: this.budget,
             release$: this.released,
             cost,
             credit,
@@ -230,6 +265,8 @@ export class Engine<H extends FrameHeader, M> {
 
   private onAdmit(record: RequestRecord<H>): void {
     record.state = RequestState.Sending;
+    this.admittedUnsent += record.bytes;
+    if (this.admittedUnsent >= this.sendAheadBytes && this.sendAhead.value) this.sendAhead.next(false);
     this.inFlight++;
     this.inFlightBytes += record.cost;
     this.admitted.next(record);
@@ -237,12 +274,17 @@ export class Engine<H extends FrameHeader, M> {
 
   private onWritten(written: Written<Batch<RequestRecord<H>>>): void {
     const units = written.batch.units;
+    this.counts.batches++;
+    this.counts.bytesSent += written.batch.bytes;
     for (let i = 0; i < units.length; i++) {
       const record = units[i];
       record.times.dispatched = written.handedAt;
+      this.unsentBytes -= record.bytes;
+      this.admittedUnsent -= record.bytes;
       if (record.state === RequestState.Sending) record.state = RequestState.Sent;
       this.emitRequest('dispatched', record);
     }
+    if (this.admittedUnsent < this.sendAheadBytes && !this.sendAhead.value) this.sendAhead.next(true);
   }
 
   private onReply(event: ReplyEvent<H, RequestRecord<H>>): void {
@@ -250,11 +292,19 @@ export class Engine<H extends FrameHeader, M> {
     if (event.kind === 'failed') {
       this.release(record);
       this.settleError(record, event.error);
+      if (event.error instanceof RequestTimeoutError) {
+        // A peer that lets a request go unanswered that long is taken for
+        // dead (as Linux's nbd driver and NVMe/TCP hosts do): fail the rest
+        // now, and new requests at once, instead of one timeout at a time.
+        this.terminate(new ConnectionClosedError(`connection dropped: ${event.error.message}`, { cause: event.error }));
+      }
       return;
     }
     const part = event.part;
     if (Number.isNaN(record.times.replied)) {
-      record.times.replied = this.now();
+      const now = this.now();
+      record.times.replied = now;
+      if (this.budget !== undefined && record.lane === 'command') this.budget.observe(now - record.times.submitted, now);
       this.emitRequest('replied', record);
     }
     const done = part.last && part.header.final;

@@ -24,12 +24,30 @@ export interface EngineOptions {
   maxRequests?: number;
   /** Bytes in flight at most, both directions. Default 8 MiB. */
   maxBytes?: number;
+  /**
+   * Queueing delay the command lane may see before the byte window shrinks
+   * (see LatencyBudget); 0 keeps the window fixed at `maxBytes`. Default 5 ms.
+   */
+  latencyTargetMs?: number;
+  /** The adaptive byte window never shrinks below this. Default 256 KiB. */
+  minBytes?: number;
   /** Requests waiting in our queues at most; over it a request fails with RXB_QUEUE_FULL. Default 65536. */
   maxQueued?: number;
-  /** Per-request timeout from admission, ms; 0: none. Default 0. */
+  /**
+   * Per-request timeout from admission, ms; 0: none. Default 0. The request
+   * that times out fails with RXB_TIMEOUT and the connection is taken for
+   * dead: every other request fails with RXB_CONNECTION_CLOSED (cause: the
+   * timeout), and so does every later one, at once.
+   */
   timeoutMs?: number;
   /** The sink stops taking batches while the socket holds more than this. Default 64 KiB. */
   lowWaterMark?: number;
+  /**
+   * Bytes the scheduler lets past it that the kernel has not taken yet; while
+   * more are on their way, new requests wait where they can still be
+   * reordered. Default 256 KiB.
+   */
+  sendAheadBytes?: number;
   /** Flush a write batch at this size. Default 64 KiB. */
   batchTargetBytes?: number;
   /** A write batch never exceeds this. Default 1 MiB. */

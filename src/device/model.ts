@@ -16,9 +16,9 @@ export interface ServiceTime {
 export interface DeviceFaults {
   /** Probability (0..1) that an operation of this kind fails with EIO. */
   errorRate?: Partial<Record<DeviceOperation, number>>;
-  /** The device stops serving for `durationMs`, first at `afterMs` after the connection starts, then every `everyMs`. */
+  /** The device stops serving for `durationMs`, first `afterMs` after the connection entered transmission, then every `everyMs`. */
   stall?: { afterMs: number; durationMs: number; everyMs?: number };
-  /** The device drops the connection once it has received this many bytes. */
+  /** The device drops the connection once it has received more than this many bytes of requests (transmission phase). */
   disconnectAfterBytes?: number;
 }
 

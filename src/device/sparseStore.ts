@@ -31,7 +31,7 @@ export class SparseStore {
   readonly size: number;
   readonly blockSize: number;
   private readonly blocks = new Map<number, Buffer>();
-  /** Shared block standing for "allocated, all zero"; never written to. */
+  /** Shared block standing for "allocated, all zero" (and read for holes); never written to. */
   private readonly zeroBlock: Buffer;
 
   constructor(size: bigint | number, blockSize = DEFAULT_STORE_BLOCK_SIZE) {
@@ -41,7 +41,8 @@ export class SparseStore {
     if (!Number.isSafeInteger(blockSize) || blockSize <= 0) throw new InvalidArgumentError(`block size must be a positive integer, got ${blockSize}`);
     this.size = n;
     this.blockSize = blockSize;
-    this.zeroBlock = Buffer.alloc(blockSize);
+    // At least 1 MiB, so readViews can answer long holes with one view.
+    this.zeroBlock = Buffer.alloc(Math.max(blockSize, 1024 * 1024));
   }
 
   /** Bytes held by allocated blocks (including allocated-but-zero ones), in whole blocks. */
@@ -77,6 +78,38 @@ export class SparseStore {
       at += n;
     }
     return dest === undefined ? out : out.subarray(destOffset, destOffset + length);
+  }
+
+  /**
+   * The bytes at `offset` as views, without copying: subarrays of allocated
+   * blocks, and of one shared all-zero block for holes. Pushes them onto
+   * `out` in order and returns their total (= `length`).
+   *
+   * The views alias the store: a later write, trim or zero of the range may
+   * change them. For an NBD reply that is safe, because a client can only send
+   * a write that depends on a read after the read's reply reached it, and the
+   * kernel copies the reply bytes before that.
+   */
+  readViews(offset: number, length: number, out: Buffer[]): number {
+    this.checkRange(offset, length);
+    const bs = this.blockSize;
+    let pos = offset;
+    const end = offset + length;
+    while (pos < end) {
+      const index = Math.floor(pos / bs);
+      const within = pos - index * bs;
+      const n = Math.min(bs - within, end - pos);
+      const block = this.blocks.get(index) ?? this.zeroBlock;
+      const last = out.length - 1;
+      // Consecutive holes share one view of the zero block where it is long enough.
+      if (block === this.zeroBlock && last >= 0 && isZeroView(out[last], this.zeroBlock) && out[last].length + n <= this.zeroBlock.length) {
+        out[last] = this.zeroBlock.subarray(0, out[last].length + n);
+      } else {
+        out.push(block.subarray(within, within + n));
+      }
+      pos += n;
+    }
+    return length;
   }
 
   /** Writes `data` at `offset`, allocating blocks as they are first touched. */
@@ -172,4 +205,9 @@ export class SparseStore {
     if (!Number.isSafeInteger(length) || length < 0) throw new InvalidArgumentError(`length must be a non-negative safe integer, got ${length}`);
     if (offset + length > this.size) throw new InvalidArgumentError(`range ${offset}+${length} is past the end (${this.size})`);
   }
+}
+
+/** True when `view` lies in `zeroBlock`'s memory (a view made by readViews for a hole). */
+function isZeroView(view: Buffer, zeroBlock: Buffer): boolean {
+  return view.buffer === zeroBlock.buffer && view.byteOffset >= zeroBlock.byteOffset && view.byteOffset < zeroBlock.byteOffset + zeroBlock.length;
 }

@@ -88,6 +88,8 @@ export class RawClient {
 
   private constructor(socket: net.Socket) {
     this.socket = socket;
+    // Scripted requests go out as written: Nagle would hold small ones back until the server ACKs.
+    socket.setNoDelay(true);
     socket.on('data', (chunk) => {
       this.buffered.push(chunk);
       this.bufferedBytes += chunk.length;

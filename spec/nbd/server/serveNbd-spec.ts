@@ -62,6 +62,16 @@ describe('serveNbd', () => {
       expect(err2.code).to.equal('RXB_INVALID_ARGUMENT');
     });
 
+    it('refuses connections beyond maxConnections', async () => {
+      const limited = await startServer({ maxConnections: 1 });
+      const a = await RawClient.connect(portOf(limited));
+      await a.greet();
+      const b = await RawClient.connect(portOf(limited));
+      expect(await b.closedWithin()).to.equal(true);
+      a.destroy();
+      await limited.close();
+    });
+
     it('listens on a Unix socket', async () => {
       const path = `/tmp/rxbridge-spec-${process.pid}-${Date.now()}.sock`;
       const unix = await startServer({ path });
@@ -190,6 +200,18 @@ describe('serveNbd', () => {
       z.write(option(1, Buffer.from('')));
       const withZeroes = await z.read(134);
       expect(withZeroes.subarray(10).every((b) => b === 0)).to.equal(true);
+    });
+
+    it('serves requests pipelined behind GO in the same packet', async () => {
+      const c = await connect();
+      const flags = Buffer.alloc(4);
+      flags.writeUInt32BE(3);
+      await c.read(18);
+      c.write(Buffer.concat([flags, option(7, goData('')), request(WRITE, 0, 1n, 0, 2, Buffer.from('hi')), request(READ, 0, 2n, 0, 2)]));
+      const replies = await c.readOptionReplies();
+      expect(replies.pop()!.type).to.equal(ACK);
+      expect((await c.readSimpleReply()).cookie).to.equal(1n);
+      expect((await c.readSimpleReply(2)).data.toString()).to.equal('hi');
     });
 
     it('disconnects on EXPORT_NAME for an unknown export', async () => {

@@ -5,25 +5,13 @@
  */
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import { InvalidArgumentError } from '../../core/errors.js';
-import { connectNbd, type NbdClient, type NbdOptions } from '../../nbd/client/index.js';
+import { connectNbd, type NbdClient } from '../../nbd/client/index.js';
+import { nbdOptionsFor } from '../nbdOptions.js';
 import type { CopyDestination, CopySource, NbdEndpointOptions } from './endpoints.js';
 import { ZeroMap } from './zeroMap.js';
 
-const DEFAULT_MAX_REQUEST_BYTES = 256 * 1024;
-
-/** Connection options that let `requests` requests of `requestSize` be in flight, unsplit. */
-export function nbdOptionsFor(options: NbdEndpointOptions): NbdOptions {
-  const perConnection = Math.ceil(options.requests / options.connections);
-  return {
-    connections: options.connections,
-    maxRequests: Math.max(perConnection, 1),
-    maxBytes: Math.max(perConnection * options.requestSize, 8 * 1024 * 1024),
-    maxRequestBytes: Math.max(options.requestSize, DEFAULT_MAX_REQUEST_BYTES),
-  };
-}
-
 async function connect(uri: string, options: NbdEndpointOptions): Promise<NbdClient> {
-  return firstValueFrom(connectNbd(uri, nbdOptionsFor(options)));
+  return firstValueFrom(connectNbd(uri, nbdOptionsFor(options.connections, options.requests, options.requestSize)));
 }
 
 abstract class NbdEnd {

@@ -94,7 +94,12 @@ export class StreamDestination implements CopyDestination {
     return this.write(offset, this.zeroBuffer.subarray(0, length));
   }
 
-  /** Hands every write that is next in order to the stream; each resolves once the stream is done with its buffer. */
+  /**
+   * Hands every write that is next in order to the stream; each resolves in
+   * the stream's write callback. For stdout (a file, pipe or TTY) that is when
+   * the bytes went to the kernel; a stream that keeps references past its
+   * callback (a PassThrough) would see the buffer reused.
+   */
   private drain(): void {
     for (let w = this.waiting.get(this.next); w !== undefined; w = this.waiting.get(this.next)) {
       this.waiting.delete(this.next);

@@ -1,24 +1,31 @@
 import { Observable, type Observer } from 'rxjs';
 import type { FramePart } from '../../core/codec.js';
 import { ProtocolError, toRxbridgeError } from '../../core/errors.js';
-import { AllocationFlag, ChunkType, Command } from '../protocol.js';
+import { AllocationFlag, CHUNK_ERROR_BIT, ChunkType, Command } from '../protocol.js';
+import { BLOCK_STATUS_MIN_BYTES, EXTENT_BYTES } from '../protocol-extra.js';
 import { NbdError } from '../errors.js';
-import { parseBlockStatus, parseErrorChunk, type NbdReplyHeader } from '../replyDecoder.js';
+import { parseErrorChunk, type NbdReplyHeader } from '../replyDecoder.js';
+import { ChunkCollector } from './chunkCollector.js';
 import { NbdRequest } from './nbdRequest.js';
 import type { PieceTarget } from './pieces.js';
 import type { Extent } from './types.js';
 
 /**
- * Collects one BLOCK_STATUS reply: the extents of our context (a chunk's
- * payload may come in several parts when it is large), or the error.
+ * Collects one BLOCK_STATUS reply: the extents of our context, or the error.
+ * Chunks that arrive in parts are gathered as their bytes come (never
+ * allocated by the announced length), and only the extents needed to cover
+ * the `wanted` bytes are kept: a server that sends millions of them costs
+ * the bytes it sent, not an object per extent.
  */
 class BlockStatusReply implements Observer<FramePart<NbdReplyHeader>> {
   extents: { length: number; flags: number }[] = [];
-  private chunk: Buffer | undefined;
+  private kept = 0;
+  private readonly collector = new ChunkCollector();
   private failure: Error | undefined;
 
   constructor(
     private readonly contextId: number,
+    private readonly wanted: number,
     private readonly done: (error: Error | undefined, extents: { length: number; flags: number }[]) => void,
   ) {}
 
@@ -31,16 +38,17 @@ class BlockStatusReply implements Observer<FramePart<NbdReplyHeader>> {
         return;
       }
       if (h.type === ChunkType.None) return;
-      const whole = this.assemble(part);
+      if (h.type !== ChunkType.BlockStatus && (h.type & CHUNK_ERROR_BIT) === 0) {
+        this.failure = new ProtocolError(`unexpected chunk type ${h.type} in a BLOCK_STATUS reply`, 'NBD_BAD_CHUNK');
+        return;
+      }
+      const whole = this.collector.push(part);
       if (!whole) return;
       if (h.type === ChunkType.BlockStatus) {
-        const status = parseBlockStatus(whole);
-        if (status.contextId === this.contextId) this.extents.push(...status.extents);
-      } else if (h.type === ChunkType.Error || h.type === ChunkType.ErrorOffset || (h.type & 0x8000) !== 0) {
+        this.keep(whole);
+      } else {
         const e = parseErrorChunk(whole, h.type);
         this.failure = new NbdError(e.errno, e.message, e.offset);
-      } else {
-        this.failure = new ProtocolError(`unexpected chunk type ${h.type} in a BLOCK_STATUS reply`, 'NBD_BAD_CHUNK');
       }
     } catch (err) {
       this.failure = toRxbridgeError(err);
@@ -58,12 +66,18 @@ class BlockStatusReply implements Observer<FramePart<NbdReplyHeader>> {
     this.done(this.failure, this.extents);
   }
 
-  /** Small chunks come whole; a large one is copied together from its parts. */
-  private assemble(part: FramePart<NbdReplyHeader>): Buffer | undefined {
-    if (part.offset === 0 && part.last) return part.payload;
-    if (part.offset === 0) this.chunk = Buffer.allocUnsafe(part.header.length);
-    part.payload.copy(this.chunk!, part.offset);
-    return part.last ? this.chunk : undefined;
+  /** Keeps the chunk's extents (u32 length, u32 flags after a u32 context id) until `wanted` bytes are covered. */
+  private keep(payload: Buffer): void {
+    if (payload.length < BLOCK_STATUS_MIN_BYTES || (payload.length - 4) % EXTENT_BYTES !== 0) {
+      throw new ProtocolError(`BLOCK_STATUS chunk of ${payload.length} bytes`, 'NBD_BAD_CHUNK');
+    }
+    if (payload.readUInt32BE(0) !== this.contextId) return;
+    for (let pos = 4; pos < payload.length && this.kept < this.wanted; pos += EXTENT_BYTES) {
+      const length = payload.readUInt32BE(pos);
+      if (length === 0) throw new ProtocolError('BLOCK_STATUS extent of length 0', 'NBD_BAD_CHUNK');
+      this.extents.push({ length, flags: payload.readUInt32BE(pos + 4) });
+      this.kept += length;
+    }
   }
 }
 
@@ -82,17 +96,13 @@ export function blockStatus(target: PieceTarget, contextId: number, offset: numb
         return;
       }
       const n = Math.min(maxPerRequest, end - position);
-      const reply = new BlockStatusReply(contextId, (error, extents) => {
+      const reply = new BlockStatusReply(contextId, n, (error, extents) => {
         if (error) {
           subscriber.error(error);
           return;
         }
         for (const e of extents) {
           if (position >= end) break;
-          if (e.length === 0) {
-            subscriber.error(new ProtocolError('BLOCK_STATUS extent of length 0', 'NBD_BAD_CHUNK'));
-            return;
-          }
           const len = Math.min(e.length, end - position);
           subscriber.next({
             offset: position,

@@ -15,8 +15,6 @@ const DEFAULT_MAX_REPLY_BYTES = 64 * 1024 * 1024;
 interface Opened {
   socket: Socket;
   info: NbdExportInfo;
-  /** Keeps the socket alive; unsubscribing destroys it. */
-  lease: Subscription;
 }
 
 /**
@@ -29,25 +27,28 @@ interface Opened {
 export function connectNbd(uri: string, options: NbdOptions = {}): Observable<NbdClient> {
   return new Observable<NbdClient>((subscriber) => {
     const opened: Opened[] = [];
+    // Every socket's lease, from the moment it starts connecting: a failure or
+    // a cancellation must also drop the connections still being opened.
+    const leases = new Subscription();
     let handedOver = false;
     const dropAll = () => {
-      if (!handedOver) for (const o of opened) o.lease.unsubscribe();
+      if (!handedOver) leases.unsubscribe();
     };
     const run = async () => {
       const target = targetOf(uri, options);
       const wanted = options.connections ?? 1;
       if (!Number.isInteger(wanted) || wanted < 1) throw new InvalidArgumentError(`connections must be a positive integer, not ${wanted}`);
-      opened.push(await openOne(target, options));
+      opened.push(await openOne(target, options, leases));
       const info = opened[0].info;
       if (wanted > 1 && !info.canMultiConn) {
         throw new UnsupportedError(`the server does not allow multiple connections (no CAN_MULTI_CONN); asked for ${wanted}`);
       }
-      const rest = await Promise.all(Array.from({ length: wanted - 1 }, () => openOne(target, options)));
+      const rest = await Promise.all(Array.from({ length: wanted - 1 }, () => openOne(target, options, leases)));
       opened.push(...rest);
       if (subscriber.closed) return;
       const connections = opened.map((o) => new NbdConnection(o.socket, info.structuredReplies, options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES, options));
       // The sockets now belong to the client: it releases the leases once closed.
-      const release = () => opened.forEach((o) => o.lease.unsubscribe());
+      const release = () => leases.unsubscribe();
       const client = new NbdClient(info, connections, options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES, release);
       handedOver = true;
       subscriber.next(client);
@@ -85,6 +86,7 @@ function targetOf(uri: string, options: NbdOptions): Target {
   const common = {
     timeoutMs: options.connectTimeoutMs,
     receiveBufferBytes: options.receiveBufferBytes,
+    noDelay: options.noDelay,
     exportName: options.exportName ?? parsed.exportName,
   };
   return parsed.transport === 'unix'
@@ -92,11 +94,13 @@ function targetOf(uri: string, options: NbdOptions): Target {
     : { ...common, host: parsed.host, port: parsed.port ?? DEFAULT_PORT };
 }
 
-function openOne(target: Target, options: NbdOptions): Promise<Opened> {
+/** Connects and negotiates one connection; its lease (unsubscribing destroys the socket) joins `leases`. */
+function openOne(target: Target, options: NbdOptions, leases: Subscription): Promise<Opened> {
   return new Promise<Opened>((resolve, reject) => {
     let socket: Socket | undefined;
     let settled = false;
     const lease = new Subscription();
+    leases.add(lease);
     lease.add(connect(target).pipe(
       switchMap((s) => {
         socket = s;
@@ -109,7 +113,7 @@ function openOne(target: Target, options: NbdOptions): Promise<Opened> {
     ).subscribe({
       next: (info) => {
         settled = true;
-        resolve({ socket: socket!, info, lease });
+        resolve({ socket: socket!, info });
       },
       error: (err) => {
         if (!settled) reject(err);

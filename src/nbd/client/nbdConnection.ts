@@ -23,6 +23,11 @@ export class NbdConnection implements PieceTarget {
     options: EngineOptions,
   ) {
     this.engine = new Engine(socket, new NbdEngineCodec(structuredReplies, maxReplyBytes), options);
+    // After a protocol error, a timeout or a reset the stream cannot be framed
+    // again: drop the socket at once rather than leave it open until close().
+    this.engine.terminated$.subscribe((error) => {
+      if (error) socket.destroy();
+    });
   }
 
   submit(request: NbdRequest, observer: Observer<FramePart<NbdReplyHeader>>): Subscription {

@@ -4,6 +4,8 @@ import { ProtocolError, toRxbridgeError } from '../../core/errors.js';
 import { CHUNK_ERROR_BIT, ChunkType } from '../protocol.js';
 import { NbdError } from '../errors.js';
 import { OffsetDataAssembler, parseErrorChunk, parseOffsetHole, chunkOffsetWithinRequest, type NbdReplyHeader } from '../replyDecoder.js';
+import { ChunkCollector } from './chunkCollector.js';
+import { ReadCoverage } from './readCoverage.js';
 
 type Part = FramePart<NbdReplyHeader>;
 
@@ -13,12 +15,14 @@ export interface PieceParent {
   pieceFailed(error: Error): void;
 }
 
-/** The error a reply part carries, if any: a simple reply's errno or an ERROR chunk. */
-function replyError(part: Part): Error | undefined {
-  const h = part.header;
-  if (h.kind === 'simple') return h.error === 0 ? undefined : new NbdError(h.error);
-  if ((h.type & CHUNK_ERROR_BIT) === 0 || !part.last) return undefined;
-  const chunk = parseErrorChunk(part.payload, h.type);
+/**
+ * The error an error chunk carries, once its last part is in: a long message
+ * makes the chunk arrive in several parts, which `collector` gathers.
+ */
+function chunkError(part: Part, collector: ChunkCollector): Error | undefined {
+  const whole = collector.push(part);
+  if (whole === undefined) return undefined;
+  const chunk = parseErrorChunk(whole, part.header.type);
   return new NbdError(chunk.errno, chunk.message, chunk.offset);
 }
 
@@ -28,6 +32,8 @@ function replyError(part: Part): Error | undefined {
  */
 export class StatusPiece implements Observer<Part> {
   private failure: Error | undefined;
+  /** Created for the first error chunk: errors are rare, requests are not. */
+  private errors: ChunkCollector | undefined;
 
   constructor(private readonly parent: PieceParent) {}
 
@@ -35,11 +41,13 @@ export class StatusPiece implements Observer<Part> {
     if (this.failure) return;
     try {
       const h = part.header;
-      if (h.kind === 'structured' && h.type !== ChunkType.None && (h.type & CHUNK_ERROR_BIT) === 0) {
+      if (h.kind === 'simple') {
+        if (h.error !== 0) this.failure = new NbdError(h.error);
+      } else if ((h.type & CHUNK_ERROR_BIT) !== 0) {
+        this.failure = chunkError(part, (this.errors ??= new ChunkCollector()));
+      } else if (h.type !== ChunkType.None) {
         this.failure = new ProtocolError(`unexpected chunk type ${h.type} in a reply without data`, 'NBD_BAD_CHUNK');
-        return;
       }
-      this.failure = replyError(part);
     } catch (err) {
       this.failure = toRxbridgeError(err);
     }
@@ -62,7 +70,8 @@ export class StatusPiece implements Observer<Part> {
  */
 export class ReadPiece implements Observer<Part> {
   private failure: Error | undefined;
-  private covered = 0;
+  private readonly coverage: ReadCoverage;
+  private errors: ChunkCollector | undefined;
 
   constructor(
     private readonly parent: PieceParent,
@@ -71,7 +80,9 @@ export class ReadPiece implements Observer<Part> {
     private readonly length: number,
     private readonly dest: Buffer,
     private readonly destStart: number,
-  ) {}
+  ) {
+    this.coverage = new ReadCoverage(length);
+  }
 
   next(part: Part): void {
     if (this.failure) return;
@@ -81,25 +92,28 @@ export class ReadPiece implements Observer<Part> {
         if (h.error !== 0) this.failure = new NbdError(h.error);
         else {
           part.payload.copy(this.dest, this.destStart + part.offset);
-          this.covered += part.payload.length;
+          this.cover(part.offset, part.payload.length);
         }
         return;
       }
       switch (h.type) {
         case ChunkType.OffsetData:
-          this.covered += this.assembler.push(part, this.offset, this.length, this.dest, this.destStart);
+          this.assembler.push(part, this.offset, this.length, this.dest, this.destStart);
+          if (part.last) this.cover(this.assembler.offsetWithinRequest, this.assembler.dataLength);
           return;
         case ChunkType.OffsetHole: {
           const hole = parseOffsetHole(part.payload);
           const within = chunkOffsetWithinRequest(hole.offset, hole.size, this.offset, this.length);
           this.dest.fill(0, this.destStart + within, this.destStart + within + hole.size);
-          this.covered += hole.size;
+          this.cover(within, hole.size);
           return;
         }
         case ChunkType.None:
           return;
         default:
-          this.failure = replyError(part) ?? new ProtocolError(`unexpected chunk type ${h.type} in a READ reply`, 'NBD_BAD_CHUNK');
+          this.failure = (h.type & CHUNK_ERROR_BIT) !== 0
+            ? chunkError(part, (this.errors ??= new ChunkCollector()))
+            : new ProtocolError(`unexpected chunk type ${h.type} in a READ reply`, 'NBD_BAD_CHUNK');
       }
     } catch (err) {
       this.failure = toRxbridgeError(err);
@@ -111,10 +125,18 @@ export class ReadPiece implements Observer<Part> {
   }
 
   complete(): void {
-    if (!this.failure && this.covered !== this.length) {
-      this.failure = new ProtocolError(`READ reply covered ${this.covered} of ${this.length} bytes`, 'NBD_BAD_CHUNK');
+    const covered = this.coverage.covered;
+    if (!this.failure && covered !== this.length) {
+      this.failure = new ProtocolError(`READ reply covered ${covered} of ${this.length} bytes`, 'NBD_BAD_CHUNK');
     }
     if (this.failure) this.parent.pieceFailed(this.failure);
     else this.parent.pieceDone();
+  }
+
+  /** Counts a range as delivered; a range delivered twice fails the read (see ReadCoverage). */
+  private cover(within: number, size: number): void {
+    if (!this.coverage.add(within, size)) {
+      this.failure = new ProtocolError(`READ reply delivered bytes [${within}, +${size}) of the request twice`, 'NBD_BAD_CHUNK');
+    }
   }
 }

@@ -45,6 +45,8 @@ export interface NbdOptions extends EngineOptions {
   connectTimeoutMs?: number;
   /** Handshake timeout in ms (the whole option negotiation). Default 10000. */
   handshakeTimeoutMs?: number;
+  /** TCP_NODELAY (default true: the engine batches per event-loop turn itself, so Nagle only adds delay). */
+  noDelay?: boolean;
   /** Size of the reusable receive buffer per connection. Default 256 KiB. */
   receiveBufferBytes?: number;
   /** Largest reply chunk accepted (a bigger length field is a protocol error). Default 64 MiB. */

@@ -18,7 +18,7 @@ export function replyCost(job: ServerJob): number {
 
 /**
  * Serves a job against its export's store and encodes the reply: a READ
- * reads into a fresh buffer sent beside its header (never copied again), a
+ * sends views of the store's blocks beside its header (never copied), a
  * WRITE's data is already in the store (it went there as it arrived), TRIM
  * and WRITE_ZEROES change the store, BLOCK_STATUS reports extents. With
  * structured replies a READ answers with one OFFSET_DATA chunk, BLOCK_STATUS
@@ -32,11 +32,13 @@ export function executeJob(job: ServerJob, exp: NbdExport, structured: boolean, 
   if (errno === 0) {
     switch (job.type) {
       case Command.Read: {
-        const data = store.read(job.offset, job.length, Buffer.allocUnsafe(job.length));
         const header = structured
           ? encodeOffsetDataHeader(job.cookie, ReplyFlag.Done, job.offset, job.length)
           : encodeSimpleReply(job.cookie, 0);
-        return new ReplyUnit('data', [header, data], header.length + data.length, job.reserved);
+        // The data goes out as views of the store's blocks: no allocation, no copy (see readViews).
+        const buffers = [header];
+        const bytes = header.length + store.readViews(job.offset, job.length, buffers);
+        return new ReplyUnit('data', buffers, bytes, job.reserved);
       }
       case Command.Trim:
         store.trim(job.offset, job.length);

@@ -16,6 +16,12 @@ import { ServerHandshake, type BlockSizes, type Negotiated } from './serverHands
 import type { ReplyUnit } from './serverJob.js';
 import type { ServerCounters } from './serverStats.js';
 
+/**
+ * Above the socket sink's usual 64 KiB: one large READ reply alone would
+ * make the sink not ready and pause reading after every request.
+ */
+export const DEFAULT_SERVER_LOW_WATER_MARK = 1024 * 1024;
+
 /** What every connection of a server shares. */
 export interface ConnectionContext {
   readonly exports: ReadonlyMap<string, NbdExport>;
@@ -26,6 +32,8 @@ export interface ConnectionContext {
   readonly maxReplyBytes?: number;
   /** A WRITE above the maximum block size is read and discarded up to this size; above it, the connection is dropped. */
   readonly maxDiscardBytes: number;
+  /** The sink is not ready (and reading pauses) while Node holds more than this many unsent reply bytes (default 1 MiB). */
+  readonly lowWaterMark?: number;
   /** Handshake options accepted per connection (default 64). */
   readonly maxOptions?: number;
   /** A peer that does not close within this many ms after we ended is destroyed (default 5000). */
@@ -71,7 +79,9 @@ export function serveConnection(socket: Socket, ctx: ConnectionContext): Observa
     socket.setNoDelay(true);
 
     const drop = (err?: unknown) => {
-      if (err instanceof RxbridgeError && err.code !== 'RXB_CONNECTION_CLOSED') counters.dropped++;
+      const code = err instanceof RxbridgeError ? err.code : undefined;
+      if (code === 'RXB_INJECTED_DISCONNECT') counters.faults++;
+      else if (code !== undefined && code !== 'RXB_CONNECTION_CLOSED') counters.dropped++;
       socket.destroy();
     };
 
@@ -151,8 +161,8 @@ export function serveConnection(socket: Socket, ctx: ConnectionContext): Observa
         counters.bytesIn += chunk.length;
         received += chunk.length;
         if (received > disconnectAfter) {
-          socket.destroy();
-          return;
+          // Thrown inside tap: the receive path errors before frame sees these bytes, and `drop` destroys the socket.
+          throw new RxbridgeError('RXB_INJECTED_DISCONNECT', `device model: disconnect after ${disconnectAfter} bytes`);
         }
         // The bytes already came; the link's debt holds back the next ones, in the kernel.
         const wait = readBucket.take(chunk.length);
@@ -178,6 +188,7 @@ export function serveConnection(socket: Socket, ctx: ConnectionContext): Observa
             rebuffer<ReplyUnit>(),
             pace(writeBucket, (batch) => batch.bytes),
             socketSink(socket, {
+              lowWaterMark: ctx.lowWaterMark ?? DEFAULT_SERVER_LOW_WATER_MARK,
               ready: {
                 next: (ready) => {
                   sinkReady = ready;
@@ -199,6 +210,8 @@ export function serveConnection(socket: Socket, ctx: ConnectionContext): Observa
 
       const decoder = new NbdRequestDecoder({ maxPayloadBytes: ctx.maxDiscardBytes });
       const rest = negotiated.rest;
+      // The handshake counted these bytes already; onChunk counts them again.
+      counters.bytesIn -= rest.length;
       subscriptions.add(receiving);
       // `rest` is emitted during subscribe: `receiving` exists before, so a DISC in it can stop reading.
       receiving.add(

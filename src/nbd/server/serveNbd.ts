@@ -26,6 +26,8 @@ export interface ServeNbdOptions {
   maximumBlockSize?: number;
   /** Reply bytes one connection may hold before it stops reading requests (default 32 MiB). */
   maxReplyBytes?: number;
+  /** A connection stops reading while Node holds more unsent reply bytes than this (default 1 MiB). */
+  lowWaterMark?: number;
 }
 
 export type NbdServerAddress = { host: string; port: number } | { path: string };
@@ -83,6 +85,7 @@ export function serveNbd(options: ServeNbdOptions = {}): Observable<NbdServerHan
       model,
       counters,
       maxReplyBytes: options.maxReplyBytes,
+      lowWaterMark: options.lowWaterMark,
       // A WRITE above the maximum is read and dropped up to twice the maximum (at least 64 MiB); beyond, dropped connection.
       maxDiscardBytes: Math.max(2 * blockSizes.maximum, 64 * 1024 * 1024),
     };
@@ -116,8 +119,9 @@ export function serveNbd(options: ServeNbdOptions = {}): Observable<NbdServerHan
         else resolve();
       });
 
-    server.once('error', (err) => {
-      closeAll();
+    // On: a listening server may still report errors (accept failures); each ends it.
+    server.on('error', (err) => {
+      void closeAll();
       subscriber.error(toRxbridgeError(err));
     });
 

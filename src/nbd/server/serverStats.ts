@@ -12,7 +12,7 @@ export interface ServerCounters {
   requests: number;
   /** Error replies sent (refused requests and injected faults). */
   errors: number;
-  /** Injected EIO faults. */
+  /** Injected faults: EIO replies and disconnects. */
   faults: number;
   /** Bytes received on all sockets. */
   bytesIn: number;

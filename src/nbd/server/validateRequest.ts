@@ -10,6 +10,8 @@ export interface RequestLimits {
   readonly blockSizes: BlockSizes;
 }
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** Flags each command takes; FUA is valid on every command (proto.md: servers must accept it). */
 const ALLOWED_FLAGS: readonly number[] = [
   /* READ */ CommandFlag.Fua | CommandFlag.Df,
@@ -40,7 +42,8 @@ export function validateRequest(type: number, flags: number, offset: bigint, len
 
   const writes = type === Command.Write || type === Command.WriteZeroes;
   if (length === 0) return NbdErrno.EINVAL;
-  if (offset + BigInt(length) > BigInt(limits.size)) return writes ? NbdErrno.ENOSPC : NbdErrno.EINVAL;
+  // Sizes are below 2^53, so one comparison in bigint settles huge offsets and the rest is Number math.
+  if (offset > MAX_SAFE || Number(offset) + length > limits.size) return writes ? NbdErrno.ENOSPC : NbdErrno.EINVAL;
   const sizes = limits.blockSizes;
   if ((type === Command.Read || type === Command.Write) && length > sizes.maximum) return NbdErrno.EINVAL;
   if (sizes.minimum > 1 && (Number(offset) % sizes.minimum !== 0 || length % sizes.minimum !== 0)) return NbdErrno.EINVAL;

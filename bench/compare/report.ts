@@ -1,0 +1,81 @@
+/**
+ * The comparison as Markdown: one row per job with the medians of both
+ * sides and their ratio, the rounds' raw values, the machine and the command.
+ */
+import type { Machine } from './machine.js';
+import { median, type Sample } from './sample.js';
+
+export interface JobOutcome {
+  job: string;
+  unit: 'IOPS' | 'MB/s';
+  peer: string;
+  peerSamples: Sample[];
+  oursSamples: Sample[];
+}
+
+export interface CompareReport {
+  date: string;
+  command: string;
+  machine: Machine;
+  setup: string;
+  jobs: JobOutcome[];
+  ceilingMBps: number[];
+  notes: string[];
+}
+
+function fmt(n: number | undefined, unit?: string): string {
+  if (n === undefined || Number.isNaN(n)) return '—';
+  const text = n >= 1000 ? Math.round(n).toLocaleString('en-US') : n >= 10 ? n.toFixed(0) : n.toFixed(2);
+  return unit ? `${text} ${unit}` : text;
+}
+
+function medianOf(samples: Sample[], pick: (s: Sample) => number | undefined): number | undefined {
+  const values = samples.map(pick).filter((v): v is number => v !== undefined);
+  return values.length > 0 ? median(values) : undefined;
+}
+
+function ratio(ours: number | undefined, peer: number | undefined): string {
+  return ours === undefined || peer === undefined || peer === 0 ? '—' : `${(ours / peer).toFixed(2)}×`;
+}
+
+/** Each round's A/B pair ran back to back: the median of their ratios is less exposed to load drifting between rounds. */
+function roundRatios(j: JobOutcome): string {
+  const ratios = j.peerSamples.map((p, i) => (j.oursSamples[i]?.value ?? NaN) / p.value).filter((x) => Number.isFinite(x));
+  return ratios.length > 0 ? `${median(ratios).toFixed(2)}×` : '—';
+}
+
+export function renderReport(r: CompareReport): string {
+  const m = r.machine;
+  const lines = [
+    '# Benchmarks: rxbridge against the C peers',
+    '',
+    `Generated ${r.date} by \`${r.command}\`.`,
+    '',
+    `- Machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB RAM, ${m.kernel}; load average at start ${m.loadAverage}`,
+    `- Versions: Node.js ${m.versions.node}, ${m.versions.fio}, ${m.versions.nbdkit}, ${m.versions.nbdcopy}`,
+    `- ${r.setup}`,
+    '',
+    '| job | peer | peer | rxbridge | rxbridge / peer | round ratios (median) | p99 µs peer | p99 µs rxbridge | CPU s/GB peer | CPU s/GB rxbridge | CPU ratio |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+  ];
+  for (const j of r.jobs) {
+    const peer = medianOf(j.peerSamples, (s) => s.value);
+    const ours = medianOf(j.oursSamples, (s) => s.value);
+    const peerCpu = medianOf(j.peerSamples, (s) => s.cpuSecondsPerGB);
+    const oursCpu = medianOf(j.oursSamples, (s) => s.cpuSecondsPerGB);
+    lines.push(
+      `| ${j.job} | ${j.peer} | ${fmt(peer, j.unit)} | ${fmt(ours, j.unit)} | **${ratio(ours, peer)}** | ${roundRatios(j)} | ` +
+        `${fmt(medianOf(j.peerSamples, (s) => s.p99Us))} | ${fmt(medianOf(j.oursSamples, (s) => s.p99Us))} | ` +
+        `${fmt(peerCpu)} | ${fmt(oursCpu)} | ${ratio(oursCpu, peerCpu)} |`,
+    );
+  }
+  lines.push(`| raw Node.js socket, 2 processes | — | — | ${fmt(median(r.ceilingMBps), 'MB/s')} | — | — | — | — | — | — | — |`);
+  lines.push('', 'Rounds (peer / rxbridge, headline unit):', '');
+  for (const j of r.jobs) {
+    const pairs = j.peerSamples.map((p, i) => `${fmt(p.value)} / ${fmt(j.oursSamples[i]?.value)}`);
+    lines.push(`- ${j.job}: ${pairs.join(' · ')}`);
+  }
+  lines.push(`- socket ceiling: ${r.ceilingMBps.map((v) => fmt(v)).join(' · ')}`);
+  if (r.notes.length > 0) lines.push('', ...r.notes.map((n) => `- ${n}`));
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,76 @@
+/**
+ * What `rxbridge copy` does: opens both ends, runs the copier, closes them
+ * politely (or drops them after an error).
+ */
+import { stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { InvalidArgumentError } from '../../core/errors.js';
+import type { CliContext, CliIo } from '../cliContext.js';
+import { endpointKind, type CopyDestination, type CopySource, type NbdEndpointOptions } from './endpoints.js';
+import { FileDestination, FileSource } from './fileEndpoint.js';
+import { NbdDestination, NbdSource } from './nbdEndpoint.js';
+import { NullDestination, StreamDestination, StreamSource } from './streamEndpoint.js';
+import { runCopy } from './copyPump.js';
+import { createProgress } from '../progress.js';
+
+export interface CopyCliOptions {
+  progress?: boolean;
+  connections: number;
+  requests: number;
+  requestSize: number;
+  flush?: boolean;
+}
+
+async function openSource(spec: string, io: CliIo, nbd: NbdEndpointOptions): Promise<CopySource> {
+  switch (endpointKind(spec)) {
+    case 'stream':
+      return new StreamSource('stdin', io.stdin);
+    case 'null':
+      throw new InvalidArgumentError('null: can only be a destination');
+    case 'nbd':
+      return NbdSource.open(spec, nbd);
+    case 'file':
+      // Devices and pipes have no usable size: read them to their end.
+      return (await stat(spec)).isFile() ? FileSource.open(spec) : new StreamSource(spec, createReadStream(spec, { highWaterMark: nbd.requestSize }));
+  }
+}
+
+function openDestination(spec: string, io: CliIo, nbd: NbdEndpointOptions): Promise<CopyDestination> {
+  switch (endpointKind(spec)) {
+    case 'stream':
+      return Promise.resolve(new StreamDestination('stdout', io.stdout));
+    case 'null':
+      return Promise.resolve(new NullDestination());
+    case 'nbd':
+      return NbdDestination.open(spec, nbd);
+    case 'file':
+      return FileDestination.open(spec);
+  }
+}
+
+export async function copy(context: CliContext, src: string, dst: string, options: CopyCliOptions): Promise<number> {
+  const nbd: NbdEndpointOptions = { connections: options.connections, requests: options.requests, requestSize: options.requestSize };
+  const source = await openSource(src, context.io, nbd);
+  let destination: CopyDestination;
+  try {
+    destination = await openDestination(dst, context.io, nbd);
+  } catch (err) {
+    source.destroy();
+    throw err;
+  }
+  const progress = createProgress(context.io, source.size, options.progress === true);
+  try {
+    await runCopy(source, destination, { requests: options.requests, requestSize: options.requestSize, onProgress: (n) => progress.update(n) });
+    if (options.flush) await destination.flush();
+  } catch (err) {
+    progress.stop();
+    source.destroy();
+    destination.destroy();
+    throw err;
+  }
+  progress.stop();
+  // Every lane has finished: nothing is in flight, so both ends close politely.
+  await Promise.all([source.close(), destination.close()]);
+  return 0;
+}
+
