@@ -19,7 +19,7 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 export function clientConformance(
   name: string,
   start: () => Promise<PeerUnderTest>,
-  expectations: { size: number; sparse?: boolean; options?: NbdOptions; writes?: number; outOfOrder?: boolean },
+  expectations: { size: number; sparse?: boolean; options?: NbdOptions; writes?: number; outOfOrder?: boolean; structured?: boolean },
 ): void {
   describe(`NBD client against ${name}`, function () {
     this.timeout(120_000);
@@ -39,6 +39,7 @@ export function clientConformance(
     it('negotiates transmission and reports the export', () => {
       expect(client.info.size).to.equal(BigInt(expectations.size));
       expect(client.info.readOnly).to.equal(false);
+      if (expectations.structured !== undefined) expect(client.info.structuredReplies).to.equal(expectations.structured);
     });
 
     it('writes and reads back across request boundaries', async () => {

@@ -10,6 +10,8 @@ export interface RunningPeer {
   readonly pid: number;
   readonly port: number;
   readonly uri: string;
+  /** What the server wrote on stderr so far (e.g. nbdkit's error filter logs each error it injects). */
+  stderr(): string;
   stop(): Promise<void>;
 }
 
@@ -87,7 +89,7 @@ async function startServer(tool: string, args: (port: number) => string[], expor
     child.kill('SIGKILL');
     throw new Error(`${tool} did not start: ${(err as Error).message}\n${stderr}`);
   }
-  return { pid: child.pid!, port, uri: `nbd://127.0.0.1:${port}/${exportPath}`, stop: stopper(child) };
+  return { pid: child.pid!, port, uri: `nbd://127.0.0.1:${port}/${exportPath}`, stderr: () => stderr, stop: stopper(child) };
 }
 
 /**

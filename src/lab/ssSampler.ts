@@ -11,7 +11,7 @@ import { parseSsOutput, type SsSocket } from './ssParser.js';
 export type { SsSocket, SsSkmem } from './ssParser.js';
 
 export type SsEvent =
-  /** One run of ss: every connected socket with the port at either end. */
+  /** One run of ss: every established connection with the port at either end (closing ones left over from earlier runs would only blur the picture). */
   | { readonly type: 'sample'; readonly timeMs: number; readonly sockets: readonly SsSocket[] }
   /** ss is missing or refused the query: emitted once, then the stream completes. */
   | { readonly type: 'unavailable'; readonly reason: string };
@@ -22,7 +22,7 @@ export interface SsSamplerOptions {
   /** Time between samples; default 250 ms. A run still going at the next tick makes that tick a no-op. */
   intervalMs?: number;
   scheduler?: SchedulerLike;
-  /** Program and arguments to run instead of ss (specs); default `ss -tinmH state connected '( sport = :PORT or dport = :PORT )'`. */
+  /** Program and arguments to run instead of ss (specs); default `ss -tinmH state established '( sport = :PORT or dport = :PORT )'`. */
   command?: readonly string[];
   /** Clock for `timeMs`; default `performance.now`. */
   now?: () => number;
@@ -46,7 +46,7 @@ export interface SsSamplerOptions {
  */
 export function sampleSocketStats(options: SsSamplerOptions): Observable<SsEvent> {
   const { port, intervalMs = 250, scheduler = asyncScheduler, now = () => performance.now() } = options;
-  const command = options.command ?? ['ss', '-tinmH', 'state', 'connected', `( sport = :${port} or dport = :${port} )`];
+  const command = options.command ?? ['ss', '-tinmH', 'state', 'established', `( sport = :${port} or dport = :${port} )`];
   return new Observable<SsEvent>((subscriber) => {
     let child: ChildProcess | undefined;
 

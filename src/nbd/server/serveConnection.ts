@@ -36,6 +36,8 @@ export interface ConnectionContext {
   readonly lowWaterMark?: number;
   /** Handshake options accepted per connection (default 64). */
   readonly maxOptions?: number;
+  /** Offer structured replies (default true). */
+  readonly structuredReplies?: boolean;
   /** A peer that does not close within this many ms after we ended is destroyed (default 5000). */
   readonly closeTimeoutMs?: number;
 }
@@ -96,7 +98,7 @@ export function serveConnection(socket: Socket, ctx: ConnectionContext): Observa
       );
     };
 
-    const handshake = new ServerHandshake({ exports: ctx.exports, blockSizes: ctx.blockSizes, maxOptions: ctx.maxOptions });
+    const handshake = new ServerHandshake({ exports: ctx.exports, blockSizes: ctx.blockSizes, maxOptions: ctx.maxOptions, structuredReplies: ctx.structuredReplies });
     socket.write(handshake.greeting);
     const handshakeReading = new Subscription();
     subscriptions.add(handshakeReading);

@@ -28,6 +28,8 @@ export interface ServeNbdOptions {
   maxReplyBytes?: number;
   /** A connection stops reading while Node holds more unsent reply bytes than this (default 1 MiB). */
   lowWaterMark?: number;
+  /** Offer structured replies (default true); false answers NBD_OPT_STRUCTURED_REPLY with ERR_UNSUP, like an old server. */
+  structuredReplies?: boolean;
 }
 
 export type NbdServerAddress = { host: string; port: number } | { path: string };
@@ -86,6 +88,7 @@ export function serveNbd(options: ServeNbdOptions = {}): Observable<NbdServerHan
       counters,
       maxReplyBytes: options.maxReplyBytes,
       lowWaterMark: options.lowWaterMark,
+      structuredReplies: options.structuredReplies,
       // A WRITE above the maximum is read and dropped up to twice the maximum (at least 64 MiB); beyond, dropped connection.
       maxDiscardBytes: Math.max(2 * blockSizes.maximum, 64 * 1024 * 1024),
     };

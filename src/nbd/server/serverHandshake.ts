@@ -64,6 +64,8 @@ export interface ServerHandshakeOptions {
   readonly maxOptions?: number;
   /** Largest option data (default 64 KiB, the reader's default). */
   readonly maxOptionBytes?: number;
+  /** Offer structured replies (default true). */
+  readonly structuredReplies?: boolean;
 }
 
 const KNOWN_CLIENT_FLAGS = ClientFlag.FixedNewstyle | ClientFlag.NoZeroes;
@@ -165,6 +167,10 @@ export class ServerHandshake {
       case Option.StructuredReply:
         if (data.length !== 0) {
           replies.push(encodeOptionError(option, OptionError.Invalid, 'NBD_OPT_STRUCTURED_REPLY takes no data'));
+          return undefined;
+        }
+        if (this.options.structuredReplies === false) {
+          replies.push(encodeOptionError(option, OptionError.Unsup, 'structured replies are switched off'));
           return undefined;
         }
         this.structured = true;
