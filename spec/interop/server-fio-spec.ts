@@ -4,6 +4,7 @@
  */
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { serveNbd, type NbdServerHandle } from '../../src/nbd/server/serveNbd.js';
 import { requireTool } from '../helpers/peers.js';
@@ -17,7 +18,8 @@ interface FioJob {
 }
 
 async function fio(uri: string, args: string[]): Promise<FioJob> {
-  const { stdout } = await run('fio', ['--name=spec', '--ioengine=nbd', `--uri=${uri}`, '--output-format=json', ...args], { maxBuffer: 16 << 20 });
+  // fio leaves a verify state file in its working directory: run it in the system's temp folder.
+  const { stdout } = await run('fio', ['--name=spec', '--ioengine=nbd', `--uri=${uri}`, '--output-format=json', ...args], { maxBuffer: 16 << 20, cwd: tmpdir() });
   // fio's NBD engine prints "fio: connected to NBD server" before the JSON.
   return JSON.parse(stdout.slice(stdout.indexOf('{'))).jobs[0] as FioJob;
 }

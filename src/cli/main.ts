@@ -8,8 +8,9 @@ import { registerInfo } from './info.js';
 import { registerCopy } from './copy.js';
 import { registerBench } from './bench.js';
 import { registerLab } from './lab.js';
+import { registerServe } from './serve.js';
 
-const COMMANDS: readonly RegisterCommand[] = [registerInfo, registerCopy, registerBench, registerLab];
+const COMMANDS: readonly RegisterCommand[] = [registerInfo, registerCopy, registerBench, registerLab, registerServe];
 
 /**
  * Runs the command line and returns the exit code (it never calls process.exit).
