@@ -157,6 +157,11 @@ export class Engine<H extends FrameHeader, M> {
     };
   }
 
+  /** True once the engine has stopped (the connection ended, failed, or was closed). */
+  get ended(): boolean {
+    return this.endError !== undefined;
+  }
+
   /** Completes when no request is queued or in flight (at once if idle). */
   idle(): Observable<void> {
     return new Observable<void>((subscriber) => {
@@ -290,6 +295,13 @@ export class Engine<H extends FrameHeader, M> {
   private onReply(event: ReplyEvent<H, RequestRecord<H>>): void {
     const record = event.record;
     if (event.kind === 'failed') {
+      // Only a timeout fails one request; any other failure means the reply
+      // stream ended: stop the engine first, so every request (this one too)
+      // fails with the engine already marked as ended.
+      if (!(event.error instanceof RequestTimeoutError)) {
+        this.terminate(event.error);
+        return;
+      }
       this.release(record);
       this.settleError(record, event.error);
       if (event.error instanceof RequestTimeoutError) {

@@ -20,6 +20,13 @@ describe('ChunkCollector', () => {
     expect(c.push(part(Buffer.from('56789'), 5, true))!.toString()).to.equal('0123456789');
   });
 
+  it('keeps at most keepBytes of a longer payload', () => {
+    const c = new ChunkCollector(7);
+    c.push(part(Buffer.from('01234'), 0, false));
+    expect(c.push(part(Buffer.from('56789'), 5, true))!.toString()).to.equal('0123456');
+    expect(c.push(part(Buffer.from('0123456789'), 0, true))!.toString()).to.equal('0123456');
+  });
+
   it('starts over at a part at offset 0', () => {
     const c = new ChunkCollector();
     c.push(part(Buffer.from('abc'), 0, false));

@@ -59,6 +59,13 @@ class BlockStatusReply implements Observer<FramePart<NbdReplyHeader>> {
     this.done(err, []);
   }
 
+  /** The request is sent again: forget what its lost reply said. */
+  reset(): void {
+    this.extents = [];
+    this.kept = 0;
+    this.failure = undefined;
+  }
+
   complete(): void {
     if (!this.failure && this.extents.length === 0) {
       this.failure = new ProtocolError('BLOCK_STATUS reply without extents for base:allocation', 'NBD_BAD_CHUNK');

@@ -1,12 +1,15 @@
 import type { Socket } from 'node:net';
 import { Observable, Subscription, switchMap } from 'rxjs';
-import { InvalidArgumentError, UnsupportedError } from '../../core/errors.js';
+import { InvalidArgumentError, ProtocolError, UnsupportedError } from '../../core/errors.js';
 import { connect } from '../../../streams/connect.js';
 import { DEFAULT_PORT } from '../protocol.js';
 import { parseNbdUri } from '../uri.js';
 import { listExportsOn, negotiate } from './handshake.js';
 import { NbdClient } from './nbdClient.js';
 import { NbdConnection } from './nbdConnection.js';
+import type { ClientConnection } from './clientConnection.js';
+import { ReconnectingConnection } from './reconnectingConnection.js';
+import { resolveReconnect } from './reconnectPolicy.js';
 import type { NbdExportInfo, NbdOptions } from './types.js';
 
 const DEFAULT_MAX_REQUEST_BYTES = 256 * 1024;
@@ -46,7 +49,20 @@ export function connectNbd(uri: string, options: NbdOptions = {}): Observable<Nb
       const rest = await Promise.all(Array.from({ length: wanted - 1 }, () => openOne(target, options, leases)));
       opened.push(...rest);
       if (subscriber.closed) return;
-      const connections = opened.map((o) => new NbdConnection(o.socket, info.structuredReplies, options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES, options));
+      const physical = (o: Opened) => new NbdConnection(o.socket, info.structuredReplies, options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES, options);
+      const reconnect = options.reconnect ? resolveReconnect(options.reconnect) : undefined;
+      // A new connection must lead to the same export, or replaying onto it would be wrong.
+      const reopen = async () => {
+        const o = await openOne(target, options, leases);
+        if (o.info.size !== info.size || o.info.readOnly !== info.readOnly) {
+          o.socket.destroy();
+          throw new ProtocolError(`after reconnecting, the export is ${o.info.size} bytes (was ${info.size})`, 'NBD_EXPORT_CHANGED');
+        }
+        return physical(o);
+      };
+      const connections: ClientConnection[] = opened.map((o) =>
+        reconnect ? new ReconnectingConnection(physical(o), reopen, reconnect, options.maxQueued ?? 65536) : physical(o),
+      );
       // The sockets now belong to the client: it releases the leases once closed.
       const release = () => leases.unsubscribe();
       const client = new NbdClient(info, connections, options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES, release);

@@ -4,7 +4,7 @@ import type { EngineStats } from '../../core/engine.js';
 import { InvalidArgumentError, UnsupportedError } from '../../core/errors.js';
 import { Command, CommandFlag, DEFAULT_MAX_REQUEST_BYTES } from '../protocol.js';
 import { NbdRequest } from './nbdRequest.js';
-import type { NbdConnection } from './nbdConnection.js';
+import type { ClientConnection, ConnectionStats } from './clientConnection.js';
 import { PiecedOperation } from './pieces.js';
 import { ReadPiece, StatusPiece } from './replyObservers.js';
 import { checkRange } from './rangeCheck.js';
@@ -26,14 +26,14 @@ export class NbdClient {
 
   constructor(
     readonly info: NbdExportInfo,
-    private readonly connections: readonly NbdConnection[],
+    private readonly connections: readonly ClientConnection[],
     maxRequestBytes: number,
     private readonly onClosed: () => void = () => {},
   ) {
     const bs = info.blockSize;
     const cap = Math.min(maxRequestBytes, bs.advertised ? bs.maximum : DEFAULT_MAX_REQUEST_BYTES);
     this.requestBytes = Math.max(bs.minimum, cap - (cap % bs.minimum));
-    this.events$ = merge(...connections.map((c) => c.engine.events$));
+    this.events$ = merge(...connections.map((c) => c.events$));
   }
 
   /** Reads `length` bytes at `offset`: one Buffer (or `options.into`), then complete. */
@@ -121,14 +121,14 @@ export class NbdClient {
     });
   }
 
-  stats(): EngineStats[] {
-    return this.connections.map((c) => c.engine.stats());
+  stats(): ConnectionStats[] {
+    return this.connections.map((c) => c.stats());
   }
 
   /** Waits for requests in flight, sends NBD_CMD_DISC on every connection, and closes. */
   close(): Observable<void> {
     this.closing ??= forkJoin(
-      this.connections.map((c) => c.engine.idle().pipe(switchMap(() => c.disconnect()))),
+      this.connections.map((c) => c.idle().pipe(switchMap(() => c.disconnect()))),
     ).pipe(
       map(() => undefined),
       finalize(() => this.onClosed()),
@@ -144,7 +144,7 @@ export class NbdClient {
   }
 
   /** The least busy connection. */
-  private pick(): NbdConnection {
+  private pick(): ClientConnection {
     const cs = this.connections;
     if (cs.length === 1) return cs[0];
     let best = cs[0];

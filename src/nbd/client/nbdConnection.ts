@@ -8,10 +8,11 @@ import { encodeRequest } from '../requestEncoder.js';
 import { OffsetDataAssembler, type NbdReplyHeader } from '../replyDecoder.js';
 import { endSocket } from '../../../streams/endSocket.js';
 import { NbdEngineCodec, type NbdRequest } from './nbdRequest.js';
-import type { PieceTarget } from './pieces.js';
+import type { ClientConnection, ConnectionStats } from './clientConnection.js';
+import type { EngineEvent } from '../../core/events.js';
 
 /** One transmission-phase connection: its engine, and what reads on it share. */
-export class NbdConnection implements PieceTarget {
+export class NbdConnection implements ClientConnection {
   readonly engine: Engine<NbdReplyHeader, NbdRequest>;
   /** OFFSET_DATA parts of one chunk arrive back to back, so one assembler serves the connection. */
   readonly assembler = new OffsetDataAssembler();
@@ -32,6 +33,18 @@ export class NbdConnection implements PieceTarget {
 
   submit(request: NbdRequest, observer: Observer<FramePart<NbdReplyHeader>>): Subscription {
     return this.engine.request(request).subscribe(observer);
+  }
+
+  get events$(): Observable<EngineEvent> {
+    return this.engine.events$;
+  }
+
+  stats(): ConnectionStats {
+    return { ...this.engine.stats(), reconnects: 0, replayed: 0 };
+  }
+
+  idle(): Observable<void> {
+    return this.engine.idle();
   }
 
   /** Requests queued or in flight: how busy this connection is. */

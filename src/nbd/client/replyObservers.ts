@@ -9,6 +9,9 @@ import { ReadCoverage } from './readCoverage.js';
 
 type Part = FramePart<NbdReplyHeader>;
 
+/** Every field of an error chunk lies in its first bytes: errno, message length, a message of up to 65535 bytes, an offset. */
+const ERROR_CHUNK_KEEP_BYTES = 14 + 0xffff;
+
 /** What a multi-piece operation hears from each of its pieces. */
 export interface PieceParent {
   pieceDone(): void;
@@ -44,7 +47,7 @@ export class StatusPiece implements Observer<Part> {
       if (h.kind === 'simple') {
         if (h.error !== 0) this.failure = new NbdError(h.error);
       } else if ((h.type & CHUNK_ERROR_BIT) !== 0) {
-        this.failure = chunkError(part, (this.errors ??= new ChunkCollector()));
+        this.failure = chunkError(part, (this.errors ??= new ChunkCollector(ERROR_CHUNK_KEEP_BYTES)));
       } else if (h.type !== ChunkType.None) {
         this.failure = new ProtocolError(`unexpected chunk type ${h.type} in a reply without data`, 'NBD_BAD_CHUNK');
       }
@@ -60,6 +63,11 @@ export class StatusPiece implements Observer<Part> {
   complete(): void {
     if (this.failure) this.parent.pieceFailed(this.failure);
     else this.parent.pieceDone();
+  }
+
+  /** The request is sent again: forget what its lost reply said. */
+  reset(): void {
+    this.failure = undefined;
   }
 }
 
@@ -112,7 +120,7 @@ export class ReadPiece implements Observer<Part> {
           return;
         default:
           this.failure = (h.type & CHUNK_ERROR_BIT) !== 0
-            ? chunkError(part, (this.errors ??= new ChunkCollector()))
+            ? chunkError(part, (this.errors ??= new ChunkCollector(ERROR_CHUNK_KEEP_BYTES)))
             : new ProtocolError(`unexpected chunk type ${h.type} in a READ reply`, 'NBD_BAD_CHUNK');
       }
     } catch (err) {

@@ -1,4 +1,5 @@
 import type { EngineOptions } from '../../core/engineOptions.js';
+import type { ReconnectOptions, ReconnectStrategy } from './reconnectPolicy.js';
 
 /** What the server said about the export, as the client will use it. */
 export interface NbdExportInfo {
@@ -45,6 +46,14 @@ export interface NbdOptions extends EngineOptions {
   connectTimeoutMs?: number;
   /** Handshake timeout in ms (the whole option negotiation). Default 10000. */
   handshakeTimeoutMs?: number;
+  /**
+   * Reconnect when the connection is lost: requests in flight are held and
+   * replayed on the new connection, new ones wait, and after `giveUpAfterMs`
+   * everything pending fails with RXB_RECONNECT_GAVE_UP. `true` for the
+   * defaults (100 ms doubling to 2 s, give up after 30 s), or a function
+   * `(attempt, error) => delayMs | null`. Off by default.
+   */
+  reconnect?: ReconnectOptions | ReconnectStrategy | true;
   /** TCP_NODELAY (default true: the engine batches per event-loop turn itself, so Nagle only adds delay). */
   noDelay?: boolean;
   /** Size of the reusable receive buffer per connection. Default 256 KiB. */
