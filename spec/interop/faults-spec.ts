@@ -59,12 +59,11 @@ function expectAllCoded(outcomes: Outcome<unknown>[]): void {
   }
 }
 
-/** A request on a lost connection fails at once, with a coded error. */
-async function expectFailsFast(client: NbdClient): Promise<void> {
-  const t0 = performance.now();
-  const error = await firstValueFrom(client.read(0, BLOCK)).then(() => undefined, (e: unknown) => e);
+/** A request on a lost connection fails at once (while subscribing: no clock to be late), with a coded error. */
+function expectFailsFast(client: NbdClient): void {
+  let error: unknown;
+  client.read(0, BLOCK).subscribe({ error: (e: unknown) => (error = e) }).unsubscribe();
   expect(error, 'a request after the connection was lost').to.be.instanceOf(RxbridgeError);
-  expect(performance.now() - t0).to.be.below(50);
 }
 
 /**
@@ -160,7 +159,7 @@ describe('NBD client faults against nbdkit', function () {
     expectAllCoded(settled);
     expect(settled.filter((o) => !o.ok).length).to.be.greaterThan(0);
     for (const o of settled) expect(o.ok || o.code === 'RXB_CONNECTION_CLOSED' || o.code === 'RXB_TRUNCATED', o.code).to.equal(true);
-    await expectFailsFast(c);
+    expectFailsFast(c);
     await done(c.close()); // at once: the connection is gone
   });
 
@@ -176,7 +175,7 @@ describe('NBD client faults against nbdkit', function () {
       const settled = await outcomes;
       expect(settled.map((o) => o.code)).to.deep.equal(new Array(64).fill('RXB_CONNECTION_CLOSED'));
       expect((settled[0].error as Error).cause, 'the socket error is kept as the cause').to.have.property('code', 'ECONNRESET');
-      await expectFailsFast(c);
+      expectFailsFast(c);
     } finally {
       await proxy.close();
     }
@@ -193,8 +192,8 @@ describe('NBD client faults against nbdkit', function () {
     const codes = settled.map((o) => o.code);
     expect(codes).to.include('RXB_TIMEOUT');
     expect(codes.every((x) => x === 'RXB_TIMEOUT' || x === 'RXB_CONNECTION_CLOSED'), codes.join()).to.equal(true);
-    for (const o of settled) expect(o.ms).to.be.within(timeoutMs - 20, timeoutMs + 500);
-    await expectFailsFast(c);
+    for (const o of settled) expect(o.ms).to.be.within(timeoutMs - 20, timeoutMs + 700);
+    expectFailsFast(c);
     await done(c.close());
   });
 });
