@@ -15,3 +15,6 @@ export { connect, socketSource, socketSink, endSocket } from '../streams/index.j
 export * from './nbd/client/index.js';
 export { NbdError, NbdOptionError, NbdHandshakeError } from './nbd/errors.js';
 export { parseNbdUri } from './nbd/uri.js';
+export { TlsError } from './core/tlsError.js';
+export { NbdTlsRequiredError, NbdServerRequiresTlsError } from './nbd/tlsErrors.js';
+export { upgradeTls, acceptTls } from '../streams/index.js';

@@ -9,3 +9,5 @@ export {
   type Written,
 } from './socketSink.js';
 export { endSocket } from './endSocket.js';
+export { upgradeTls, type UpgradeTlsOptions } from './upgradeTls.js';
+export { acceptTls, DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS, type AcceptTlsOptions } from './acceptTls.js';

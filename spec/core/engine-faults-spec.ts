@@ -32,14 +32,15 @@ describe('Engine faults (loopback, toy codec)', () => {
     const t0 = performance.now();
     // Two in flight, two queued behind the window.
     const codes = await Promise.all([0, 1, 2, 3].map(() => codeOf(firstValueFrom(engine.request({ lane: 'command', payload: Buffer.from('x') })))));
-    expect(performance.now() - t0).to.be.within(90, 400);
+    expect(performance.now() - t0).to.be.within(95, 100 + 700); // the timeout, plus slack for a loaded machine
     expect(codes).to.deep.equal(['RXB_TIMEOUT', 'RXB_CONNECTION_CLOSED', 'RXB_CONNECTION_CLOSED', 'RXB_CONNECTION_CLOSED']);
     const cause = await closed;
     expect(cause).to.have.property('code', 'RXB_CONNECTION_CLOSED');
     expect((cause as Error).cause).to.have.property('code', 'RXB_TIMEOUT');
-    const t1 = performance.now();
-    expect(await codeOf(firstValueFrom(engine.request({ lane: 'command', payload: Buffer.from('y') })))).to.equal('RXB_CONNECTION_CLOSED');
-    expect(performance.now() - t1).to.be.below(20);
+    // At once: the error arrives while subscribing.
+    let late: unknown;
+    engine.request({ lane: 'command', payload: Buffer.from('y') }).subscribe({ error: (e: unknown) => (late = e) });
+    expect(late).to.have.property('code', 'RXB_CONNECTION_CLOSED');
     expect(engine.stats()).to.include({ inFlight: 0, inFlightBytes: 0, queued: 0 });
   });
 

@@ -115,7 +115,7 @@ export class ScriptedConnection {
     if (!this.socket.destroyed && this.socket.writable) this.socket.write(bytes);
   }
 
-  /** Writes `bytes` cut at `cuts` (sorted or not), one piece per event-loop turn so they arrive as separate reads. */
+  /** Writes `bytes` cut at `cuts` (in any order), pieces a millisecond apart so they arrive as separate reads. */
   async writePieces(bytes: Buffer, cuts: readonly number[] = []): Promise<void> {
     const points = [...new Set(cuts.filter((c) => c > 0 && c < bytes.length))].sort((a, b) => a - b);
     let from = 0;

@@ -109,6 +109,19 @@ export function settle<T>(name: string, call: Observable<T>): Promise<Settled<T>
   );
 }
 
+/**
+ * Subscribes to `call` and returns the error it delivers while subscribing:
+ * "fails at once" without a clock, so a loaded machine cannot make it flaky.
+ */
+export function failsAtOnce(call: Observable<unknown>, what: string): unknown {
+  let error: unknown;
+  let failed = false;
+  call.subscribe({ error: (e: unknown) => ((error = e), (failed = true)) }).unsubscribe();
+  expect(failed, `${what} fails at once`).to.equal(true);
+  expectCoded(error, what);
+  return error;
+}
+
 /** The error is an RxbridgeError with a stable code. */
 export function expectCoded(error: unknown, what: string): void {
   expect(error, `${what}: ${String(error)}`).to.be.instanceOf(RxbridgeError);

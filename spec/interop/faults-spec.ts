@@ -150,7 +150,7 @@ describe('NBD client faults against nbdkit', function () {
     // Delayed replies keep requests pending when the kill lands.
     peer = await startNbdkit(['memory', '64M', 'rdelay=100ms', 'wdelay=100ms'], { filters: ['delay'], threads: 64 });
     const c = await open();
-    const outcomes = each(128, 64, (i) => (i % 2 ? c.write(i * BLOCK, block(i, 3)) : c.read(i * BLOCK, BLOCK)));
+    const outcomes = each<unknown>(128, 64, (i) => (i % 2 ? c.write(i * BLOCK, block(i, 3)) : c.read(i * BLOCK, BLOCK)));
     await new Promise((r) => setTimeout(r, 150));
     const killedAt = performance.now();
     process.kill(peer.pid, 'SIGKILL');

@@ -8,6 +8,8 @@ export type ServiceDone<J> = (job: J, failed: boolean) => void;
 export interface ServiceQueueOptions {
   /** Clock in ms; `performance.now` by default. */
   now?: Clock;
+  /** Mixed into the model's seed, so each connection draws its own sequence. */
+  stream?: number;
 }
 
 /**
@@ -47,7 +49,7 @@ export class ServiceQueue<J> {
     options: ServiceQueueOptions = {},
   ) {
     this.parallel = model.parallel;
-    this.random = mulberry32(model.seed ?? 0x5eed);
+    this.random = mulberry32(((model.seed ?? 0x5eed) + Math.imul(options.stream ?? 0, 0x9e3779b9)) >>> 0);
     this.now = options.now ?? (() => performance.now());
     this.startedAt = this.now();
     const st = model.serviceTimeMs;

@@ -4,7 +4,9 @@ import { InvalidArgumentError, ProtocolError, UnsupportedError } from '../../cor
 import { connect } from '../../../streams/connect.js';
 import { DEFAULT_PORT } from '../protocol.js';
 import { parseNbdUri } from '../uri.js';
-import { listExportsOn, negotiate } from './handshake.js';
+import { listExportsOn } from './handshake.js';
+import { negotiateOver, openChannel } from './secureChannel.js';
+import { resolveTls, type TlsPlan } from './tlsOptions.js';
 import { NbdClient } from './nbdClient.js';
 import { NbdConnection } from './nbdConnection.js';
 import type { ClientConnection } from './clientConnection.js';
@@ -83,7 +85,8 @@ export function listExports(uri: string, options: NbdOptions = {}): Observable<{
   return new Observable((subscriber) => {
     const target = targetOf(uri, options);
     return connect(target).pipe(
-      switchMap((socket) => listExportsOn(socket, options.handshakeTimeoutMs)),
+      switchMap((socket) => openChannel(socket, target.tls, options.handshakeTimeoutMs)),
+      switchMap((ch) => listExportsOn(ch.socket, ch.remainingMs(), ch.clientFlags)),
     ).subscribe({
       next: (exports) => {
         for (const e of exports) subscriber.next(e);
@@ -94,12 +97,12 @@ export function listExports(uri: string, options: NbdOptions = {}): Observable<{
   });
 }
 
-type Target = Parameters<typeof connect>[0] & { exportName: string };
+type Target = Parameters<typeof connect>[0] & { exportName: string; tls: TlsPlan };
 
 function targetOf(uri: string, options: NbdOptions): Target {
   const parsed = parseNbdUri(uri);
-  if (parsed.tls === 'require') throw new UnsupportedError('TLS (nbds://) is not supported yet');
   const common = {
+    tls: resolveTls(parsed, options),
     timeoutMs: options.connectTimeoutMs,
     receiveBufferBytes: options.receiveBufferBytes,
     noDelay: options.noDelay,
@@ -113,23 +116,20 @@ function targetOf(uri: string, options: NbdOptions): Target {
 /** Connects and negotiates one connection; its lease (unsubscribing destroys the socket) joins `leases`. */
 function openOne(target: Target, options: NbdOptions, leases: Subscription): Promise<Opened> {
   return new Promise<Opened>((resolve, reject) => {
-    let socket: Socket | undefined;
     let settled = false;
     const lease = new Subscription();
     leases.add(lease);
     lease.add(connect(target).pipe(
-      switchMap((s) => {
-        socket = s;
-        return negotiate(s, {
-          exportName: target.exportName,
-          structuredReplies: options.structuredReplies,
-          timeoutMs: options.handshakeTimeoutMs,
-        });
-      }),
+      // The TLS socket, after STARTTLS, is the one the connection then uses.
+      switchMap((s) => negotiateOver(s, target.tls, {
+        exportName: target.exportName,
+        structuredReplies: options.structuredReplies,
+        timeoutMs: options.handshakeTimeoutMs,
+      })),
     ).subscribe({
-      next: (info) => {
+      next: (opened) => {
         settled = true;
-        resolve({ socket: socket!, info });
+        resolve(opened);
       },
       error: (err) => {
         if (!settled) reject(err);

@@ -9,6 +9,7 @@ import {
 import {
   ClientFlag, HandshakeFlag, InfoType, META_CONTEXT_BASE_ALLOCATION, Option, OptionError, OptionReply, TransmissionFlag,
 } from '../protocol.js';
+import { NbdServerRequiresTlsError } from '../tlsErrors.js';
 import { HandshakeSession } from './handshakeSession.js';
 import type { NbdExportInfo } from './types.js';
 
@@ -16,6 +17,8 @@ export interface HandshakeOptions {
   exportName: string;
   structuredReplies?: boolean;
   timeoutMs?: number;
+  /** The client flags already sent, when the greeting was answered on an earlier session (before STARTTLS). */
+  clientFlags?: number;
 }
 
 /** Runs the fixed newstyle handshake to transmission phase and emits what was agreed. */
@@ -24,9 +27,9 @@ export function negotiate(socket: Socket, options: HandshakeOptions): Observable
 }
 
 /** NBD_OPT_LIST: the server's exports, then NBD_OPT_ABORT. */
-export function listExportsOn(socket: Socket, timeoutMs?: number): Observable<{ name: string; description: string }[]> {
+export function listExportsOn(socket: Socket, timeoutMs?: number, clientFlags?: number): Observable<{ name: string; description: string }[]> {
   return runSession(socket, timeoutMs, async (session) => {
-    await greet(session);
+    if (clientFlags === undefined) await greet(session);
     session.write(encodeOption(Option.List));
     const exports: { name: string; description: string }[] = [];
     for (;;) {
@@ -40,7 +43,7 @@ export function listExportsOn(socket: Socket, timeoutMs?: number): Observable<{ 
   });
 }
 
-function runSession<T>(socket: Socket, timeoutMs = 10_000, body: (s: HandshakeSession) => Promise<T>): Observable<T> {
+export function runSession<T>(socket: Socket, timeoutMs = 10_000, body: (s: HandshakeSession) => Promise<T>): Observable<T> {
   return new Observable<T>((subscriber) => {
     const session = new HandshakeSession(socket);
     const timer = setTimeout(
@@ -68,7 +71,7 @@ function runSession<T>(socket: Socket, timeoutMs = 10_000, body: (s: HandshakeSe
   });
 }
 
-async function greet(session: HandshakeSession): Promise<number> {
+export async function greet(session: HandshakeSession): Promise<number> {
   const { handshakeFlags } = await session.next((r) => r.readGreeting());
   if ((handshakeFlags & HandshakeFlag.FixedNewstyle) === 0) {
     throw new NbdHandshakeError('the server does not speak fixed newstyle negotiation', 'NBD_NO_FIXED_NEWSTYLE');
@@ -81,6 +84,7 @@ async function greet(session: HandshakeSession): Promise<number> {
 
 async function optionReply(session: HandshakeSession, option: Option): Promise<NbdOptionReply> {
   const reply = await session.next((r) => r.readOptionReply());
+  if (reply.type === OptionError.TlsReqd) throw new NbdServerRequiresTlsError(reply.option, optionErrorMessage(reply.data));
   if (reply.option !== option) {
     throw new NbdHandshakeError(`reply for option ${reply.option} while waiting for option ${option}`);
   }
@@ -93,7 +97,7 @@ function unexpected(reply: NbdOptionReply): Error {
 }
 
 async function goToTransmission(session: HandshakeSession, options: HandshakeOptions): Promise<NbdExportInfo> {
-  const clientFlags = await greet(session);
+  const clientFlags = options.clientFlags ?? (await greet(session));
   const name = options.exportName;
 
   let structuredReplies = false;

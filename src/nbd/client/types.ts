@@ -1,4 +1,5 @@
 import type { EngineOptions } from '../../core/engineOptions.js';
+import type { NbdTlsOptions } from './tlsOptions.js';
 import type { ReconnectOptions, ReconnectStrategy } from './reconnectPolicy.js';
 
 /** What the server said about the export, as the client will use it. */
@@ -21,6 +22,8 @@ export interface NbdExportInfo {
   readonly baseAllocation: number | undefined;
   /** Raw transmission flags. */
   readonly transmissionFlags: number;
+  /** True when the connection runs over TLS (set by connectNbd). */
+  readonly tls?: boolean;
 }
 
 /** One extent of `base:allocation`. */
@@ -33,7 +36,7 @@ export interface Extent {
   readonly zero: boolean;
 }
 
-export interface NbdOptions extends EngineOptions {
+export interface NbdOptions extends EngineOptions, NbdTlsOptions {
   /** Export name; overrides the URI's. */
   exportName?: string;
   /** Ask for structured replies (default true; falls back to simple ones when refused). */

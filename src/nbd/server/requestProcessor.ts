@@ -64,7 +64,8 @@ export class RequestProcessor {
     this.maxReplyBytes = options.maxReplyBytes ?? 32 * 1024 * 1024;
     const parallel = options.model.parallel;
     this.maxWaiting = options.maxWaiting ?? Math.min(1024, Math.max(16, Number.isFinite(parallel) ? parallel : 1024));
-    this.service = new ServiceQueue<ServerJob>(options.model, this.onServed);
+    // Each connection draws its own sequence: the same seed per connection would fail the same requests on every reconnect.
+    this.service = new ServiceQueue<ServerJob>(options.model, this.onServed, { stream: options.counters.accepted });
   }
 
   /** True while requests wait for admission or a device slot, or after DISC: stop reading. */

@@ -6,6 +6,7 @@ import { pace } from '../../device/pace.js';
 import { TokenBucket } from '../../device/tokenBucket.js';
 import { frame } from '../../../operators/frame.js';
 import { rebuffer } from '../../../operators/rebuffer.js';
+import { acceptTls, type AcceptTlsOptions } from '../../../streams/acceptTls.js';
 import { endSocket } from '../../../streams/endSocket.js';
 import { socketSink } from '../../../streams/socketSink.js';
 import { socketSource } from '../../../streams/socketSource.js';
@@ -21,6 +22,8 @@ import type { ServerCounters } from './serverStats.js';
  * make the sink not ready and pause reading after every request.
  */
 export const DEFAULT_SERVER_LOW_WATER_MARK = 1024 * 1024;
+
+const EMPTY_BUFFER = Buffer.alloc(0);
 
 /** What every connection of a server shares. */
 export interface ConnectionContext {
@@ -40,6 +43,14 @@ export interface ConnectionContext {
   readonly structuredReplies?: boolean;
   /** A peer that does not close within this many ms after we ended is destroyed (default 5000). */
   readonly closeTimeoutMs?: number;
+  /** Accept NBD_OPT_STARTTLS with this key and certificate; `require`: refuse everything else before it. */
+  readonly tls?: ServerTlsOptions;
+}
+
+/** TLS in the emulator: the server's credentials, client verification, and whether TLS is required. */
+export interface ServerTlsOptions extends AcceptTlsOptions {
+  /** Refuse every option before NBD_OPT_STARTTLS but ABORT with ERR_TLS_REQD: no plaintext transmission. */
+  readonly require?: boolean;
 }
 
 /**
@@ -58,12 +69,19 @@ export interface ConnectionContext {
  * connection; DISC or the client's end finishes the requests in progress,
  * writes their replies and ends the socket.
  *
+ * With `ctx.tls`, NBD_OPT_STARTTLS is accepted: after its ACK the socket is
+ * upgraded (acceptTls) and the handshake, then transmission, go on over TLS;
+ * what was negotiated before is forgotten. With `tls.require` nothing but
+ * STARTTLS and ABORT is served before TLS.
+ *
  * @param socket An accepted socket (allowHalfOpen, so replies can still go out after the client's FIN).
  * @param ctx What the server's connections share.
  * @return A cold Observable that completes when the socket has closed; unsubscribing destroys it.
  */
-export function serveConnection(socket: Socket, ctx: ConnectionContext): Observable<never> {
+export function serveConnection(plain: Socket, ctx: ConnectionContext): Observable<never> {
   return new Observable<never>((subscriber) => {
+    // The TLS socket once STARTTLS is done: every later byte goes through it.
+    let socket: Socket = plain;
     const counters = ctx.counters;
     const model = ctx.model;
     const subscriptions = new Subscription();
@@ -98,30 +116,56 @@ export function serveConnection(socket: Socket, ctx: ConnectionContext): Observa
       );
     };
 
-    const handshake = new ServerHandshake({ exports: ctx.exports, blockSizes: ctx.blockSizes, maxOptions: ctx.maxOptions, structuredReplies: ctx.structuredReplies });
+    const tlsMode = ctx.tls === undefined ? undefined : ctx.tls.require ? 'required' : 'optional';
+    const handshake = new ServerHandshake({
+      exports: ctx.exports, blockSizes: ctx.blockSizes, maxOptions: ctx.maxOptions, structuredReplies: ctx.structuredReplies, tls: tlsMode,
+    });
     socket.write(handshake.greeting);
-    const handshakeReading = new Subscription();
-    subscriptions.add(handshakeReading);
-    handshakeReading.add(
-      socketSource(socket).subscribe({
-        next: (chunk) => {
-          counters.bytesIn += chunk.length;
-          const step = handshake.push(chunk);
-          for (const reply of step.replies) socket.write(reply);
-          if (step.close !== undefined) {
-            handshakeReading.unsubscribe();
-            // An ABORT is polite; anything else broke the handshake.
-            if (!step.close.startsWith('client aborted')) counters.dropped++;
-            end();
-          } else if (step.done !== undefined) {
-            handshakeReading.unsubscribe();
-            transmit(step.done);
-          }
-        },
-        error: drop,
-        complete: () => socket.destroy(),
-      }),
-    );
+    readHandshake();
+
+    /** Feeds the handshake from the socket (the plain one, then the TLS one after STARTTLS). */
+    function readHandshake(): void {
+      const reading = new Subscription();
+      subscriptions.add(reading);
+      reading.add(
+        socketSource(socket).subscribe({
+          next: (chunk) => {
+            counters.bytesIn += chunk.length;
+            const step = handshake.push(chunk);
+            for (const reply of step.replies) socket.write(reply);
+            if (step.close !== undefined) {
+              reading.unsubscribe();
+              // An ABORT is polite; anything else broke the handshake.
+              if (!step.close.startsWith('client aborted')) counters.dropped++;
+              end();
+            } else if (step.startTls) {
+              reading.unsubscribe();
+              // The ACK goes to the kernel in plaintext before the TLS layer takes the socket over.
+              socket.write(EMPTY_BUFFER, (err) => (err ? drop(err) : startTls()));
+            } else if (step.done !== undefined) {
+              reading.unsubscribe();
+              transmit(step.done);
+            }
+          },
+          error: drop,
+          complete: () => socket.destroy(),
+        }),
+      );
+    }
+
+    function startTls(): void {
+      subscriptions.add(
+        acceptTls(plain, ctx.tls!).subscribe({
+          next: (secure) => {
+            socket = secure;
+            secure.on('error', onError);
+            handshake.tlsStarted();
+            readHandshake();
+          },
+          error: drop,
+        }),
+      );
+    }
 
     function transmit(negotiated: Negotiated): void {
       counters.transmitting++;
@@ -232,9 +276,10 @@ export function serveConnection(socket: Socket, ctx: ConnectionContext): Observa
       subscriptions.unsubscribe();
       processor?.close();
       if (inputTimer !== undefined) clearTimeout(inputTimer);
-      socket.off('close', onClose);
+      plain.off('close', onClose);
       // onError stays: a late 'error' from the destroyed socket must not be unhandled.
       socket.destroy();
+      plain.destroy();
     };
   });
 }

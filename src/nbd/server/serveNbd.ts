@@ -4,7 +4,7 @@ import { InvalidArgumentError, toRxbridgeError } from '../../core/errors.js';
 import { resolveModel, type DeviceModel } from '../../device/model.js';
 import { DEFAULT_MAX_REQUEST_BYTES } from '../protocol.js';
 import { buildExportTable, type NbdExportOptions } from './exportTable.js';
-import { serveConnection } from './serveConnection.js';
+import { serveConnection, type ServerTlsOptions } from './serveConnection.js';
 import { newCounters, type NbdServerStats } from './serverStats.js';
 
 export interface ServeNbdOptions {
@@ -30,13 +30,19 @@ export interface ServeNbdOptions {
   lowWaterMark?: number;
   /** Offer structured replies (default true); false answers NBD_OPT_STRUCTURED_REPLY with ERR_UNSUP, like an old server. */
   structuredReplies?: boolean;
+  /**
+   * TLS: accept NBD_OPT_STARTTLS with this key and certificate (PEM);
+   * `requestCert` asks clients for a certificate that chains to `ca`;
+   * `require` refuses every option before STARTTLS (ERR_TLS_REQD).
+   */
+  tls?: ServerTlsOptions;
 }
 
 export type NbdServerAddress = { host: string; port: number } | { path: string };
 
 export interface NbdServerHandle {
   readonly address: NbdServerAddress;
-  /** `nbd://127.0.0.1:PORT/` or `nbd+unix:///?socket=PATH` (the default export). */
+  /** `nbd://127.0.0.1:PORT/` or `nbd+unix:///?socket=PATH` (the default export); `nbds://…` when TLS is required. */
   readonly uri: string;
   readonly model: DeviceModel;
   /** Stops listening, drops every connection, completes the Observable; resolves once closed. */
@@ -89,6 +95,7 @@ export function serveNbd(options: ServeNbdOptions = {}): Observable<NbdServerHan
       maxReplyBytes: options.maxReplyBytes,
       lowWaterMark: options.lowWaterMark,
       structuredReplies: options.structuredReplies,
+      tls: options.tls,
       // A WRITE above the maximum is read and dropped up to twice the maximum (at least 64 MiB); beyond, dropped connection.
       maxDiscardBytes: Math.max(2 * blockSizes.maximum, 64 * 1024 * 1024),
     };
@@ -134,7 +141,7 @@ export function serveNbd(options: ServeNbdOptions = {}): Observable<NbdServerHan
         typeof a === 'string' || a === null ? { path: options.path ?? String(a) } : { host: a.address, port: a.port };
       const handle: NbdServerHandle = {
         address,
-        uri: uriOf(address),
+        uri: uriOf(address, options.tls?.require === true),
         model,
         close: () => closeAll().then(() => subscriber.complete()),
         stats: () => {
@@ -166,8 +173,9 @@ function checkBlockSizes(s: { minimum: number; preferred: number; maximum: numbe
   }
 }
 
-function uriOf(address: NbdServerAddress): string {
-  if ('path' in address) return `nbd+unix:///?socket=${encodeURIComponent(address.path)}`;
+function uriOf(address: NbdServerAddress, tls: boolean): string {
+  const scheme = tls ? 'nbds' : 'nbd';
+  if ('path' in address) return `${scheme}+unix:///?socket=${encodeURIComponent(address.path)}`;
   const host = address.host.includes(':') ? `[${address.host}]` : address.host;
-  return `nbd://${host}:${address.port}/`;
+  return `${scheme}://${host}:${address.port}/`;
 }

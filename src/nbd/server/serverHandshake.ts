@@ -55,6 +55,12 @@ export interface HandshakeStep {
   readonly done?: Negotiated;
   /** Set when the connection must close (after `replies` are sent); the reason, for stats and logs. */
   readonly close?: string;
+  /**
+   * Set when the client's NBD_OPT_STARTTLS was accepted: send `replies` (the
+   * ACK), start TLS as the server, then call `tlsStarted()` and push what
+   * arrives over TLS. Push nothing in between.
+   */
+  readonly startTls?: true;
 }
 
 export interface ServerHandshakeOptions {
@@ -66,6 +72,13 @@ export interface ServerHandshakeOptions {
   readonly maxOptionBytes?: number;
   /** Offer structured replies (default true). */
   readonly structuredReplies?: boolean;
+  /**
+   * Accept NBD_OPT_STARTTLS (default: refused with ERR_UNSUP). `required`:
+   * every option before it but ABORT is refused with ERR_TLS_REQD (and
+   * EXPORT_NAME, which cannot be refused, closes the connection), so no
+   * transmission happens in plaintext.
+   */
+  readonly tls?: 'optional' | 'required';
 }
 
 const KNOWN_CLIENT_FLAGS = ClientFlag.FixedNewstyle | ClientFlag.NoZeroes;
@@ -87,6 +100,7 @@ export class ServerHandshake {
   private metaFor: string | undefined;
   private optionCount = 0;
   private finished = false;
+  private tlsState: 'off' | 'starting' | 'on' = 'off';
 
   constructor(private readonly options: ServerHandshakeOptions) {
     this.reader = new ServerHandshakeReader({ maxOptionBytes: options.maxOptionBytes });
@@ -97,6 +111,7 @@ export class ServerHandshake {
   push(chunk: Buffer): HandshakeStep {
     const replies: Buffer[] = [];
     if (this.finished) return { replies, close: 'bytes after the handshake ended' };
+    if (this.tlsState === 'starting') return this.end(replies, 'plaintext bytes where the TLS handshake belongs');
     try {
       this.reader.push(chunk);
       if (!this.flagsRead) {
@@ -138,9 +153,26 @@ export class ServerHandshake {
     return { replies, close: reason };
   }
 
+  /**
+   * TLS is up: what was negotiated before STARTTLS is forgotten (proto.md),
+   * and the handshake goes on with what arrives over TLS.
+   */
+  tlsStarted(): void {
+    this.tlsState = 'on';
+    this.structured = false;
+    this.metaFor = undefined;
+  }
+
   /** Handles one option, pushing its replies; returns a step when the handshake ends. */
   private option(option: number, data: Buffer, replies: Buffer[]): HandshakeStep | undefined {
+    if (this.options.tls === 'required' && this.tlsState !== 'on' && option !== Option.Abort && option !== Option.StartTls) {
+      if (option === Option.ExportName) return this.end(replies, 'NBD_OPT_EXPORT_NAME without TLS');
+      replies.push(encodeOptionError(option, OptionError.TlsReqd, 'TLS is required: send NBD_OPT_STARTTLS first'));
+      return undefined;
+    }
     switch (option) {
+      case Option.StartTls:
+        return this.startTls(data, replies);
       case Option.ExportName: {
         const exp = this.options.exports.get(data.toString('utf8'));
         if (exp === undefined) return this.end(replies, 'unknown export in NBD_OPT_EXPORT_NAME');
@@ -184,6 +216,25 @@ export class ServerHandshake {
         replies.push(encodeOptionError(option, OptionError.Unsup, 'option not supported'));
         return undefined;
     }
+  }
+
+  private startTls(data: Buffer, replies: Buffer[]): HandshakeStep | undefined {
+    const option = Option.StartTls;
+    if (this.options.tls === undefined) {
+      replies.push(encodeOptionError(option, OptionError.Unsup, 'TLS is not configured on this server'));
+    } else if (this.tlsState === 'on') {
+      replies.push(encodeOptionError(option, OptionError.Invalid, 'TLS is already on'));
+    } else if (data.length !== 0) {
+      replies.push(encodeOptionError(option, OptionError.Invalid, 'NBD_OPT_STARTTLS takes no data'));
+    } else if (this.reader.buffered > 0) {
+      // The client cannot have sent its TLS hello before our ACK: these bytes are an injection.
+      return this.end(replies, 'bytes after NBD_OPT_STARTTLS, before the TLS handshake');
+    } else {
+      replies.push(encodeOptionReply(option, OptionReply.Ack));
+      this.tlsState = 'starting';
+      return { replies, startTls: true };
+    }
+    return undefined;
   }
 
   private infoOrGo(option: number, data: Buffer, replies: Buffer[]): HandshakeStep | undefined {
