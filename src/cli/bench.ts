@@ -8,11 +8,11 @@ import type { Command } from 'commander';
 import { action, type CliContext, type RegisterCommand } from './cliContext.js';
 import type { BenchCliOptions } from './bench/benchCommand.js';
 import { RW_MODES } from './bench/rwModes.js';
+import { addTlsOptions } from './nbdOptions.js';
 import { choiceOption, durationOption, integerOption, percentOption, sizeOption } from './options.js';
 
 export const registerBench: RegisterCommand = (program: Command, context: CliContext) => {
-  program
-    .command('bench')
+  addTlsOptions(program.command('bench'))
     .description('benchmark the NBD client against a server, like fio --ioengine=nbd')
     .argument('<uri>', 'nbd://host[:port]/export or nbd+unix:///export?socket=PATH')
     .option('--rw <mode>', `workload: ${RW_MODES.join(', ')}`, choiceOption(RW_MODES), 'randread')

@@ -6,11 +6,11 @@
 import type { Command } from 'commander';
 import { action, type CliContext, type RegisterCommand } from './cliContext.js';
 import type { CopyCliOptions } from './copy/copyCommand.js';
+import { addTlsOptions } from './nbdOptions.js';
 import { integerOption, sizeOption } from './options.js';
 
 export const registerCopy: RegisterCommand = (program: Command, context: CliContext) => {
-  program
-    .command('copy')
+  addTlsOptions(program.command('copy'))
     .description('copy between NBD exports, files and - (stdin/stdout), like nbdcopy')
     .argument('<src>', 'nbd://… URI, a file, or - for stdin')
     .argument('<dst>', 'nbd://… URI, a file (created or truncated), - for stdout, or null:')

@@ -6,9 +6,10 @@
 import type { Command } from 'commander';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import { connectNbd, listExports } from '../nbd/client/index.js';
-import type { NbdExportInfo } from '../nbd/client/index.js';
+import type { NbdExportInfo, NbdTlsOptions } from '../nbd/client/index.js';
 import { formatNbdUri, parseNbdUri } from '../nbd/uri.js';
 import { action, type CliContext, type RegisterCommand } from './cliContext.js';
+import { addTlsOptions, tlsOptionsOf, type TlsCliFlags } from './nbdOptions.js';
 import { humanSize } from './options.js';
 
 /** One export in nbdinfo's JSON shape, plus the fields nbdinfo leaves out (block sizes always, raw flags). */
@@ -79,7 +80,7 @@ function exportUri(uri: string, exportName: string): string {
 
 /** nbdinfo's text layout. */
 export function renderInfo(report: InfoReport): string {
-  const lines = [`protocol: ${report.protocol} without TLS, using ${report.structured ? 'structured' : 'simple'} replies`];
+  const lines = [`protocol: ${report.protocol} ${report.TLS ? 'with' : 'without'} TLS, using ${report.structured ? 'structured' : 'simple'} replies`];
   for (const e of report.exports) {
     lines.push(`export=${JSON.stringify(e['export-name'])}:`);
     if (e.description) lines.push(`\tdescription: ${e.description}`);
@@ -96,40 +97,45 @@ export function renderInfo(report: InfoReport): string {
 }
 
 /** Connects, reads the export's info, closes politely. */
-async function describe(uri: string, exportName?: string, description?: string): Promise<ExportReport & { structured: boolean }> {
-  const client = await firstValueFrom(connectNbd(uri, exportName === undefined ? {} : { exportName }));
+async function describe(uri: string, tls: NbdTlsOptions, exportName?: string, description?: string): Promise<Described> {
+  const client = await firstValueFrom(connectNbd(uri, exportName === undefined ? tls : { ...tls, exportName }));
   try {
-    return { ...exportReport(client.info, uri, description), structured: client.info.structuredReplies };
+    return { ...exportReport(client.info, uri, description), structured: client.info.structuredReplies, tls: client.info.tls === true };
   } finally {
     await lastValueFrom(client.close(), { defaultValue: undefined });
   }
 }
 
-async function info(context: CliContext, uri: string, options: { json?: boolean; list?: boolean }): Promise<number> {
-  let described: (ExportReport & { structured: boolean })[];
+type Described = ExportReport & { structured: boolean; tls: boolean };
+type InfoFlags = { json?: boolean; list?: boolean } & TlsCliFlags;
+
+async function info(context: CliContext, uri: string, options: InfoFlags): Promise<number> {
+  const tls = tlsOptionsOf(options);
+  let described: Described[];
   if (options.list) {
-    const exports = await lastValueFrom(listExports(uri).pipe(toArray()));
+    const exports = await lastValueFrom(listExports(uri, tls).pipe(toArray()));
     described = [];
-    for (const e of exports) described.push(await describe(uri, e.name, e.description));
+    for (const e of exports) described.push(await describe(uri, tls, e.name, e.description));
   } else {
-    described = [await describe(uri)];
+    described = [await describe(uri, tls)];
   }
   const report: InfoReport = {
     protocol: 'newstyle-fixed',
-    TLS: false,
+    TLS: described.length > 0 ? described[0].tls : false,
     structured: described.length > 0 ? described[0].structured : false,
-    exports: described.map(({ structured: _, ...e }) => e),
+    exports: described.map(({ structured: _, tls: __, ...e }) => e),
   };
   context.io.stdout.write(options.json ? JSON.stringify(report, null, 2) + '\n' : renderInfo(report));
   return 0;
 }
 
 export const registerInfo: RegisterCommand = (program: Command, context: CliContext) => {
-  program
-    .command('info')
-    .description('show what an NBD server says about an export (like nbdinfo)')
-    .argument('<uri>', 'nbd://host[:port]/export or nbd+unix:///export?socket=PATH')
-    .option('--json', 'print one JSON document (nbdinfo --json field names)')
-    .option('--list', 'list every export of the server')
-    .action(action(context, 'info', (uri: string, options: { json?: boolean; list?: boolean }) => info(context, uri, options)));
+  addTlsOptions(
+    program
+      .command('info')
+      .description('show what an NBD server says about an export (like nbdinfo)')
+      .argument('<uri>', 'nbd://host[:port]/export, nbds://… (TLS) or nbd+unix:///export?socket=PATH')
+      .option('--json', 'print one JSON document (nbdinfo --json field names)')
+      .option('--list', 'list every export of the server'),
+  ).action(action(context, 'info', (uri: string, options: InfoFlags) => info(context, uri, options)));
 };

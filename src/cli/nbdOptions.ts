@@ -1,4 +1,6 @@
-import type { NbdOptions } from '../nbd/client/index.js';
+import type { Command } from 'commander';
+import type { NbdOptions, NbdTlsOptions } from '../nbd/client/index.js';
+import { choiceOption } from './options.js';
 
 const DEFAULT_MAX_REQUEST_BYTES = 256 * 1024;
 const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
@@ -16,4 +18,31 @@ export function nbdOptionsFor(connections: number, requests: number, requestSize
     maxBytes: Math.max(perConnection * requestSize, DEFAULT_MAX_BYTES),
     maxRequestBytes: Math.max(requestSize, DEFAULT_MAX_REQUEST_BYTES),
   };
+}
+
+/** The TLS flags of info, copy and bench, as commander names them. */
+export interface TlsCliFlags {
+  tls?: 'prefer' | 'require';
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
+/** Adds --tls, --tls-ca, --tls-cert and --tls-key to a client command. */
+export function addTlsOptions(command: Command): Command {
+  return command
+    .option('--tls <mode>', "prefer: TLS when the server offers it; require: STARTTLS or fail (nbds:// URIs always require it)", choiceOption(['prefer', 'require'] as const))
+    .option('--tls-ca <file>', "CA certificates (PEM) the server's certificate must chain to (default: the URI's tls-certificates folder, else the system's)")
+    .option('--tls-cert <file>', 'client certificate (PEM), for servers that verify clients')
+    .option('--tls-key <file>', "the client certificate's private key (PEM)");
+}
+
+/** The client's TLS options from those flags (only the ones given). */
+export function tlsOptionsOf(flags: TlsCliFlags): NbdTlsOptions {
+  const options: NbdTlsOptions = {};
+  if (flags.tls !== undefined) options.tls = flags.tls;
+  if (flags.tlsCa !== undefined) options.tlsCa = flags.tlsCa;
+  if (flags.tlsCert !== undefined) options.tlsCert = flags.tlsCert;
+  if (flags.tlsKey !== undefined) options.tlsKey = flags.tlsKey;
+  return options;
 }

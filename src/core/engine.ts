@@ -201,6 +201,8 @@ export class Engine<H extends FrameHeader, M> {
     // Nothing is in flight any more: idle() (and so a polite close) must not wait for replies that cannot come.
     this.inFlight = 0;
     this.inFlightBytes = 0;
+    this.unsentBytes = 0;
+    this.admittedUnsent = 0;
     for (const record of records) this.settleError(record, this.endError);
     this.connectionEvents.next({ type: 'connection', state: 'closed', error });
     this.terminated.next(error ?? null);
@@ -304,12 +306,10 @@ export class Engine<H extends FrameHeader, M> {
       }
       this.release(record);
       this.settleError(record, event.error);
-      if (event.error instanceof RequestTimeoutError) {
-        // A peer that lets a request go unanswered that long is taken for
-        // dead (as Linux's nbd driver and NVMe/TCP hosts do): fail the rest
-        // now, and new requests at once, instead of one timeout at a time.
-        this.terminate(new ConnectionClosedError(`connection dropped: ${event.error.message}`, { cause: event.error }));
-      }
+      // A peer that lets a request go unanswered that long is taken for
+      // dead (as Linux's nbd driver and NVMe/TCP hosts do): fail the rest
+      // now, and new requests at once, instead of one timeout at a time.
+      this.terminate(new ConnectionClosedError(`connection dropped: ${event.error.message}`, { cause: event.error }));
       return;
     }
     const part = event.part;

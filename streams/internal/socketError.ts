@@ -1,4 +1,5 @@
 import { ConnectionClosedError, RxbridgeError, toRxbridgeError } from '../../src/core/errors.js';
+import { TlsError } from '../../src/core/tlsError.js';
 
 /**
  * Node stream codes that all mean "this socket is gone": writing or reading
@@ -18,6 +19,12 @@ export function socketError(err: unknown): RxbridgeError {
   if (typeof code === 'string' && CLOSED_STREAM_CODES.has(code)) {
     const message = err instanceof Error ? err.message : String(err);
     return new ConnectionClosedError(`connection closed: ${message}`, { cause: err });
+  }
+  // A TLS socket's errors after the handshake: an alert from the peer (such as
+  // "certificate required" once TLS 1.3 has let the client go on), a bad record.
+  if (typeof code === 'string' && (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'))) {
+    const message = err instanceof Error ? err.message.trim() : String(err);
+    return new TlsError(`TLS error: ${message}`, { cause: err, reason: code });
   }
   return toRxbridgeError(err);
 }

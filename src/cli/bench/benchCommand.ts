@@ -8,9 +8,9 @@ import { connectNbd } from '../../nbd/client/index.js';
 import type { CliContext } from '../cliContext.js';
 import { runBench, type BenchJob, type BenchProbe, type RwMode } from './benchRun.js';
 import { benchReport, progressLine, renderBench } from './benchReport.js';
-import { nbdOptionsFor } from '../nbdOptions.js';
+import { nbdOptionsFor, tlsOptionsOf, type TlsCliFlags } from '../nbdOptions.js';
 
-export interface BenchCliOptions {
+export interface BenchCliOptions extends TlsCliFlags {
   rw: RwMode;
   rwmix: number;
   bs: number;
@@ -58,7 +58,7 @@ export async function bench(context: CliContext, uri: string, options: BenchCliO
     seed: options.seed,
     ...(options.size !== undefined ? { sizeBytes: options.size } : { timeMs: options.time ?? DEFAULT_TIME_MS }),
   };
-  const client = await firstValueFrom(connectNbd(uri, nbdOptionsFor(options.connections, options.qd, options.bs)));
+  const client = await firstValueFrom(connectNbd(uri, { ...nbdOptionsFor(options.connections, options.qd, options.bs), ...tlsOptionsOf(options) }));
   let stopProgress = () => {};
   try {
     const cpuBefore = process.cpuUsage();

@@ -12,8 +12,9 @@ import { NbdDestination, NbdSource } from './nbdEndpoint.js';
 import { NullDestination, StreamDestination, StreamSource } from './streamEndpoint.js';
 import { runCopy } from './copyPump.js';
 import { createProgress } from '../progress.js';
+import { tlsOptionsOf, type TlsCliFlags } from '../nbdOptions.js';
 
-export interface CopyCliOptions {
+export interface CopyCliOptions extends TlsCliFlags {
   progress?: boolean;
   connections: number;
   requests: number;
@@ -49,7 +50,7 @@ function openDestination(spec: string, io: CliIo, nbd: NbdEndpointOptions): Prom
 }
 
 export async function copy(context: CliContext, src: string, dst: string, options: CopyCliOptions): Promise<number> {
-  const nbd: NbdEndpointOptions = { connections: options.connections, requests: options.requests, requestSize: options.requestSize };
+  const nbd: NbdEndpointOptions = { connections: options.connections, requests: options.requests, requestSize: options.requestSize, tls: tlsOptionsOf(options) };
   const source = await openSource(src, context.io, nbd);
   let destination: CopyDestination;
   try {

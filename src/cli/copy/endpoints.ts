@@ -3,6 +3,7 @@
  * the copier owns; a destination writes (or zeroes) at an offset. Both take
  * requests from many lanes at once, in any order, except where noted.
  */
+import type { NbdTlsOptions } from '../../nbd/client/index.js';
 
 export interface CopySource {
   /** What `describe` prints in messages. */
@@ -38,6 +39,8 @@ export interface CopyDestination {
 
 /** How the copier talks to NBD servers. */
 export interface NbdEndpointOptions {
+  /** TLS settings for NBD ends (--tls, --tls-ca, --tls-cert, --tls-key). */
+  tls?: NbdTlsOptions;
   connections: number;
   /** Requests in flight at most (the copier's lanes). */
   requests: number;

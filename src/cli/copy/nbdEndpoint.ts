@@ -11,7 +11,7 @@ import type { CopyDestination, CopySource, NbdEndpointOptions } from './endpoint
 import { ZeroMap } from './zeroMap.js';
 
 async function connect(uri: string, options: NbdEndpointOptions): Promise<NbdClient> {
-  return firstValueFrom(connectNbd(uri, nbdOptionsFor(options.connections, options.requests, options.requestSize)));
+  return firstValueFrom(connectNbd(uri, { ...nbdOptionsFor(options.connections, options.requests, options.requestSize), ...options.tls }));
 }
 
 abstract class NbdEnd {

@@ -49,6 +49,11 @@ export function connectNbd(uri: string, options: NbdOptions = {}): Observable<Nb
         throw new UnsupportedError(`the server does not allow multiple connections (no CAN_MULTI_CONN); asked for ${wanted}`);
       }
       const rest = await Promise.all(Array.from({ length: wanted - 1 }, () => openOne(target, options, leases)));
+      for (const o of rest) {
+        if (o.info.size !== info.size || o.info.transmissionFlags !== info.transmissionFlags || o.info.structuredReplies !== info.structuredReplies) {
+          throw new ProtocolError('the connections of one client disagree about the export (size, flags or structured replies)', 'NBD_EXPORT_CHANGED');
+        }
+      }
       opened.push(...rest);
       if (subscriber.closed) return;
       const physical = (o: Opened) => new NbdConnection(o.socket, info.structuredReplies, options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES, options);

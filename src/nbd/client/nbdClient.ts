@@ -60,8 +60,9 @@ export class NbdClient {
       for (let done = 0; done < length; done += step) {
         const n = Math.min(step, length - done);
         const conn = this.pick();
-        op.add(conn, new NbdRequest(Command.Read, 0, start + done, n, undefined),
+        const more = op.add(conn, new NbdRequest(Command.Read, 0, start + done, n, undefined),
           new ReadPiece(op, conn.assembler, start + done, n, dest, destStart + done));
+        if (!more) break;
       }
       op.start();
       return () => op.teardown();
@@ -79,7 +80,7 @@ export class NbdClient {
       const step = this.requestBytes;
       for (let done = 0; done < data.byteLength; done += step) {
         const n = Math.min(step, data.byteLength - done);
-        op.add(this.pick(), new NbdRequest(Command.Write, flags, start + done, n, data.subarray(done, done + n)), new StatusPiece(op));
+        if (!op.add(this.pick(), new NbdRequest(Command.Write, flags, start + done, n, data.subarray(done, done + n)), new StatusPiece(op))) break;
       }
       op.start();
       return () => op.teardown();
@@ -178,7 +179,7 @@ export class NbdClient {
       // Trim, zero and cache carry no payload: split only at the u32 length limit.
       const step = 0x80000000 - (0x80000000 % this.info.blockSize.minimum);
       for (let done = 0; done < length; done += step) {
-        op.add(this.pick(), new NbdRequest(command, flags, start + done, Math.min(step, length - done), undefined), new StatusPiece(op));
+        if (!op.add(this.pick(), new NbdRequest(command, flags, start + done, Math.min(step, length - done), undefined), new StatusPiece(op))) break;
       }
       op.start();
       return () => op.teardown();

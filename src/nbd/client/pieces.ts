@@ -20,16 +20,18 @@ export class PiecedOperation<T> implements PieceParent {
   private readonly subscriptions: Subscription[] = [];
   private finished = false;
 
+  /** @param result emitted on success; `undefined` completes without a value (writes, flush, …). */
   constructor(
     private readonly subscriber: Subscriber<T>,
     private readonly result: T,
   ) {}
 
-  /** Sends one piece; call `start()` after the last. */
-  add(target: PieceTarget, request: NbdRequest, observer: Observer<FramePart<NbdReplyHeader>>): void {
-    if (this.finished) return;
+  /** Sends one piece; false once the operation has ended (stop splitting). */
+  add(target: PieceTarget, request: NbdRequest, observer: Observer<FramePart<NbdReplyHeader>>): boolean {
+    if (this.finished) return false;
     this.remaining++;
     this.subscriptions.push(target.submit(request, observer));
+    return !this.finished;
   }
 
   /** Completes at once when there were no pieces (a zero-length call). */
@@ -59,7 +61,7 @@ export class PiecedOperation<T> implements PieceParent {
   private finish(): void {
     this.finished = true;
     this.subscriptions.length = 0;
-    this.subscriber.next(this.result);
+    if (this.result !== undefined) this.subscriber.next(this.result);
     this.subscriber.complete();
   }
 }

@@ -78,7 +78,7 @@ export class StatusPiece implements Observer<Part> {
  */
 export class ReadPiece implements Observer<Part> {
   private failure: Error | undefined;
-  private readonly coverage: ReadCoverage;
+  private coverage: ReadCoverage;
   private errors: ChunkCollector | undefined;
 
   constructor(
@@ -139,6 +139,13 @@ export class ReadPiece implements Observer<Part> {
     }
     if (this.failure) this.parent.pieceFailed(this.failure);
     else this.parent.pieceDone();
+  }
+
+  /** The request is sent again: what its lost reply delivered will be delivered again. */
+  reset(): void {
+    this.failure = undefined;
+    this.errors = undefined;
+    this.coverage = new ReadCoverage(this.length);
   }
 
   /** Counts a range as delivered; a range delivered twice fails the read (see ReadCoverage). */
