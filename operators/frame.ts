@@ -1,5 +1,5 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { FrameDecoder, FrameHeader, FramePart } from '../src/core/codec.js';
+import type { FrameDecoder, FrameHeader, FramePart, FrameCursor } from '../src/core/codec.js';
 import { InvalidArgumentError, ProtocolError, toRxbridgeError } from '../src/core/errors.js';
 import { FrameAssembler } from './frameAssembler.js';
 
@@ -37,13 +37,15 @@ const DEFAULT_SLICE_ABOVE = 16 * 1024;
  * ).subscribe((part) => route(part.header.tag, part));
  *
  * @param decoder The protocol's incremental header decoder.
- * @param options `sliceAbove`: the largest payload delivered whole (default 16 KiB).
+ * @param options `sliceAbove`: the largest payload delivered whole (default 16 KiB);
+ *   `cursor`: kept up to date after each chunk with the sliced payload in progress.
  * @return An operator from received chunks to frame parts.
  */
 export function frame<H extends FrameHeader>(
   decoder: FrameDecoder<H>,
-  options: { sliceAbove?: number } = {},
+  options: { sliceAbove?: number; cursor?: FrameCursor<H> } = {},
 ): OperatorFunction<Buffer, FramePart<H>> {
+  const cursor = options.cursor;
   const sliceAbove = options.sliceAbove ?? DEFAULT_SLICE_ABOVE;
   if (!Number.isSafeInteger(sliceAbove) || sliceAbove < 0) {
     throw new InvalidArgumentError(`sliceAbove must be a non-negative integer, got ${sliceAbove}`);
@@ -57,6 +59,7 @@ export function frame<H extends FrameHeader>(
           if (subscriber.closed) return;
           try {
             assembler.push(chunk, subscriber);
+            if (cursor) assembler.locate(cursor);
           } catch (err) {
             subscriber.error(toRxbridgeError(err));
           }

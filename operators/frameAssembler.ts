@@ -1,4 +1,4 @@
-import type { FrameDecoder, FrameHeader, FramePart } from '../src/core/codec.js';
+import type { FrameCursor, FrameDecoder, FrameHeader, FramePart } from '../src/core/codec.js';
 import { FrameTooLargeError, ProtocolError } from '../src/core/errors.js';
 
 /** Where parts go; a closed sink stops the parse loop (downstream unsubscribed). */
@@ -72,6 +72,18 @@ export class FrameAssembler<H extends FrameHeader> {
   }
 
   /** Drops partial state and buffers (on teardown). */
+  /** Writes where the sliced payload in progress stands (header undefined when none is). */
+  locate(cursor: FrameCursor<H>): void {
+    if (this.header !== undefined && this.payloadLength > this.sliceAbove) {
+      cursor.header = this.header;
+      cursor.offset = this.payloadPos;
+      cursor.remaining = this.payloadLength - this.payloadPos;
+    } else {
+      cursor.header = undefined;
+      cursor.remaining = 0;
+    }
+  }
+
   reset(): void {
     this.headerBuf = EMPTY;
     this.headerHave = this.headerNeed = 0;

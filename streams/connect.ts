@@ -55,9 +55,10 @@ function ignoreError(): void {}
  * subscribes, so bytes wait in the kernel and none are lost. TCP_NODELAY is
  * set once connected.
  *
- * TLS seam: socketSource, socketSink and endSocket take any `net.Socket`, a
- * `tls.TLSSocket` included (read through `'data'` events); a TLS upgrade
- * will be an operator from this connected socket to a TLS socket.
+ * TLS: `upgradeTls(socket, …)` turns this socket into a TLS socket (STARTTLS);
+ * socketSource, socketSink and endSocket take either. The TLS layer then
+ * reads the connection itself, so the reusable receive buffer simply stops
+ * being used (no need to connect with `receiveBufferBytes: 0`).
  *
  * @example
  * connect({ host: '127.0.0.1', port: 10809 }).pipe(
@@ -86,7 +87,7 @@ export function connect(options: ConnectOptions): Observable<Socket> {
     }
 
     const slot = new ReaderSlot(receiveBufferBytes > 0 ? Buffer.allocUnsafe(receiveBufferBytes) : undefined);
-    const onread = slot.receiveBuffer && { buffer: slot.receiveBuffer, callback: slot.onRead };
+    const onread = slot.receiveBuffer && { buffer: slot.nextBuffer, callback: slot.onRead };
     let socket: Socket;
     try {
       socket =

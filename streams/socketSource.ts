@@ -13,6 +13,13 @@ export interface SocketSourceOptions {
    * error here errors the source.
    */
   paused$?: Observable<boolean>;
+  /**
+   * Asked after each read (sockets from `connect` with a receive buffer):
+   * a buffer for the next read to land in, when the consumer knows the coming
+   * bytes are payload bound for it; undefined for the receive buffer. The
+   * chunk then emitted is a view of that buffer.
+   */
+  nextBuffer?: () => Buffer | undefined;
 }
 
 /**
@@ -58,6 +65,7 @@ export function socketSource(socket: Socket, options: SocketSourceOptions = {}):
     const reader: SocketReader & { paused: boolean } = {
       paused: false,
       next: (chunk: Buffer) => subscriber.next(chunk),
+      nextBuffer: options.nextBuffer,
     };
     const onEnd = () => subscriber.complete();
     const onError = (err: unknown) => subscriber.error(socketError(err));

@@ -53,6 +53,17 @@ export interface FramePart<H extends FrameHeader> {
   readonly last: boolean;
 }
 
+/**
+ * Where `frame()` stands between chunks: inside the sliced payload of
+ * `header`, with `offset` bytes of it delivered and `remaining` to come.
+ * Lets the receive side hand the next read a destination of its own.
+ */
+export interface FrameCursor<H extends FrameHeader> {
+  header: H | undefined;
+  offset: number;
+  remaining: number;
+}
+
 /** Send lanes, in priority order: commands go before bulk data. */
 export type Lane = 'command' | 'data';
 

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { BehaviorSubject, Observable, Subject, Subscription, type SchedulerLike, combineLatest, distinctUntilChanged, filter, map, merge, share, take, tap } from 'rxjs';
-import type { Batch, FramePart, FrameHeader } from './codec.js';
+import type { Batch, FrameCursor, FramePart, FrameHeader } from './codec.js';
 import type { EngineCodec, EngineOptions } from './engineOptions.js';
 import { ConnectionClosedError, QueueFullError, RequestTimeoutError, toRxbridgeError } from './errors.js';
 import type { EngineEvent, RequestEvent, StallCause } from './events.js';
@@ -210,8 +210,11 @@ export class Engine<H extends FrameHeader, M> {
 
   private startReceiving(): void {
     const o = this.options;
-    const replies$ = socketSource(this.socket).pipe(
-      frame(this.codec.createDecoder((tag) => this.pending.get(tag)), { sliceAbove: o.sliceAbove }),
+    const cursor: FrameCursor<H> = { header: undefined, offset: 0, remaining: 0 };
+    const directMin = o.directReceiveBytes ?? 64 * 1024;
+    const nextBuffer = this.codec.receiveInto && directMin > 0 ? () => this.directTarget(cursor, directMin) : undefined;
+    const replies$ = socketSource(this.socket, { nextBuffer }).pipe(
+      frame(this.codec.createDecoder((tag) => this.pending.get(tag)), { sliceAbove: o.sliceAbove, cursor }),
       matchReplies<H, RequestRecord<H>>(this.admitted, {
         pending: this.pending,
         timeoutMs: o.timeoutMs,
@@ -268,6 +271,15 @@ export class Engine<H extends FrameHeader, M> {
           error: (err) => this.terminate(toRxbridgeError(err)),
         }),
     );
+  }
+
+  /** The destination of the payload bytes about to be read, if the request has one and still wants them. */
+  private directTarget(cursor: FrameCursor<H>, directMin: number): Buffer | undefined {
+    const header = cursor.header;
+    if (header === undefined || cursor.remaining < directMin) return undefined;
+    const record = this.pending.get(header.tag);
+    if (record === undefined || (record.state !== RequestState.Sending && record.state !== RequestState.Sent)) return undefined;
+    return this.codec.receiveInto!(record.meta as M, header, cursor.offset, cursor.remaining);
   }
 
   private onAdmit(record: RequestRecord<H>): void {

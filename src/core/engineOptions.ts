@@ -17,6 +17,13 @@ export interface EngineCodec<H extends FrameHeader, M> {
   replyBytes(meta: M): number;
   /** The request's class for stage times and stalls (e.g. 'read', 'write'). */
   classOf(meta: M): string;
+  /**
+   * Where `length` payload bytes of this request's reply, from `payloadOffset`
+   * of the frame with `header`, belong — when the request has a destination
+   * and they can land there directly (the socket then reads into it, and
+   * the parts emitted view it). Undefined: read into the receive buffer.
+   */
+  receiveInto?(meta: M, header: H, payloadOffset: number, length: number): Buffer | undefined;
 }
 
 export interface EngineOptions {
@@ -54,6 +61,11 @@ export interface EngineOptions {
   maxBatchBytes?: number;
   /** Units below this size are copied together into one buffer. Default 4 KiB. */
   copyBelow?: number;
+  /**
+   * A sliced payload with at least this much still to come is read straight
+   * into its destination when the protocol knows one (EngineCodec.receiveInto). Default 64 KiB; 0: never.
+   */
+  directReceiveBytes?: number;
   /** Reply payloads above this are handed on as slices, part by part. Default 16 KiB. */
   sliceAbove?: number;
   /** The data lane's guaranteed share of bytes while commands wait. Default 0.25. */

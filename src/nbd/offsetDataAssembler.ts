@@ -76,7 +76,12 @@ export class OffsetDataAssembler {
       }
     }
     const copied = payload.length - pos;
-    if (copied > 0) payload.copy(dest, destStart + this.offsetWithinRequest + part.offset + pos - OFFSET_BYTES, pos);
+    if (copied > 0) {
+      const at = destStart + this.offsetWithinRequest + part.offset + pos - OFFSET_BYTES;
+      // Already there when the socket read it straight into the destination.
+      const inPlace = payload.buffer === dest.buffer && payload.byteOffset + pos === dest.byteOffset + at;
+      if (!inPlace) payload.copy(dest, at, pos);
+    }
     return copied;
   }
 

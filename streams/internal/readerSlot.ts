@@ -4,6 +4,12 @@ import type { Socket } from 'node:net';
 export interface SocketReader {
   /** Receives each chunk; the chunk may view the reused receive buffer. */
   next(chunk: Buffer): void;
+  /**
+   * Where the next read should land, when the reader knows the coming bytes
+   * are payload with a home (a caller's destination); undefined: the
+   * reusable receive buffer.
+   */
+  nextBuffer?(): Buffer | undefined;
   /** True while downstream asked to pause: reading stops after the current chunk. */
   readonly paused: boolean;
 }
@@ -27,9 +33,20 @@ export class ReaderSlot {
   /** @param receiveBuffer the reusable `onread` buffer; undefined for sockets read through `'data'` events. */
   constructor(readonly receiveBuffer: Buffer | undefined) {}
 
+  /**
+   * Node's `onread.buffer` as a function: called after every read for the
+   * buffer of the next one. A reader that knows the next bytes are payload
+   * for a destination of its own gets the kernel to write them there, which
+   * saves copying them out of the receive buffer.
+   */
+  readonly nextBuffer = (): Buffer => {
+    const reader = this.reader;
+    return (reader !== undefined && !reader.paused && this.pending.length === 0 && reader.nextBuffer?.()) || this.receiveBuffer!;
+  };
+
   /** The `onread` callback: returning false makes Node stop reading the socket. */
-  readonly onRead = (nread: number, _buffer: Uint8Array): boolean => {
-    const chunk = this.receiveBuffer!.subarray(0, nread);
+  readonly onRead = (nread: number, buffer: Uint8Array): boolean => {
+    const chunk = buffer === this.receiveBuffer ? this.receiveBuffer.subarray(0, nread) : Buffer.from(buffer.buffer, buffer.byteOffset, nread);
     const reader = this.reader;
     if (reader === undefined || reader.paused || this.pending.length > 0) {
       // The next read reuses the buffer, so a chunk nobody takes now is copied.

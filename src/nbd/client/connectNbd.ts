@@ -24,7 +24,8 @@ interface Opened {
 
 /**
  * Connects to an NBD server: `nbd://host[:port]/export` or
- * `nbd+unix:///export?socket=PATH`. Cold: each subscription connects anew,
+ * `nbd+unix:///export?socket=PATH`, over TLS with `nbds://` and
+ * `nbds+unix://` (or `tls: 'prefer' | 'require'`; see tlsOptions.ts). Cold: each subscription connects anew,
  * negotiates, emits one {@link NbdClient} and completes; from then on the
  * client is the caller's, to `close()` (or `destroy()`). Unsubscribing
  * before it is emitted cancels the connection.

@@ -60,8 +60,10 @@ export class NbdClient {
       for (let done = 0; done < length; done += step) {
         const n = Math.min(step, length - done);
         const conn = this.pick();
-        const more = op.add(conn, new NbdRequest(Command.Read, 0, start + done, n, undefined),
-          new ReadPiece(op, conn.assembler, start + done, n, dest, destStart + done));
+        const request = new NbdRequest(Command.Read, 0, start + done, n, undefined);
+        const piece = new ReadPiece(op, conn.assembler, start + done, n, dest, destStart + done);
+        request.receiver = piece;
+        const more = op.add(conn, request, piece);
         if (!more) break;
       }
       op.start();

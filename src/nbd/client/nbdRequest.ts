@@ -15,8 +15,16 @@ const COMMAND_CLASS: Readonly<Record<number, string>> = {
   [Command.BlockStatus]: 'blockStatus',
 };
 
+/** A request's own destination for reply payload (a READ's buffer). */
+export interface DirectReceiver {
+  receiveInto(header: NbdReplyHeader, payloadOffset: number, length: number): Buffer | undefined;
+}
+
 /** One NBD request as the engine carries it; also what a simple reply's decoder looks up. */
 export class NbdRequest {
+  /** Set for reads: lets the socket read reply data straight into the caller's buffer. */
+  receiver: DirectReceiver | undefined = undefined;
+
   constructor(
     readonly command: Command,
     readonly flags: number,
@@ -53,6 +61,10 @@ export class NbdEngineCodec implements EngineCodec<NbdReplyHeader, NbdRequest> {
 
   replyBytes(meta: NbdRequest): number {
     return meta.command === Command.Read ? meta.length : 0;
+  }
+
+  receiveInto(meta: NbdRequest, header: NbdReplyHeader, payloadOffset: number, length: number): Buffer | undefined {
+    return meta.receiver?.receiveInto(header, payloadOffset, length);
   }
 
   classOf(meta: NbdRequest): string {

@@ -92,6 +92,26 @@ export class ReadPiece implements Observer<Part> {
     this.coverage = new ReadCoverage(length);
   }
 
+  /**
+   * Where payload bytes of this read's reply belong, so the socket can read
+   * them straight into the destination: simple-reply data maps one to one;
+   * OFFSET_DATA once its 8-byte offset has been read.
+   */
+  receiveInto(header: NbdReplyHeader, payloadOffset: number, length: number): Buffer | undefined {
+    if (this.failure) return undefined;
+    let at: number;
+    if (header.kind === 'simple') {
+      if (header.error !== 0) return undefined;
+      at = payloadOffset;
+    } else if (header.type === ChunkType.OffsetData && payloadOffset >= 8 && this.assembler.offsetWithinRequest >= 0) {
+      at = this.assembler.offsetWithinRequest + payloadOffset - 8;
+    } else {
+      return undefined;
+    }
+    if (at < 0 || at + length > this.length) return undefined;
+    return this.dest.subarray(this.destStart + at, this.destStart + at + length);
+  }
+
   next(part: Part): void {
     if (this.failure) return;
     const h = part.header;
@@ -99,7 +119,7 @@ export class ReadPiece implements Observer<Part> {
       if (h.kind === 'simple') {
         if (h.error !== 0) this.failure = new NbdError(h.error);
         else {
-          part.payload.copy(this.dest, this.destStart + part.offset);
+          copyUnlessInPlace(part.payload, this.dest, this.destStart + part.offset);
           this.cover(part.offset, part.payload.length);
         }
         return;
@@ -154,4 +174,10 @@ export class ReadPiece implements Observer<Part> {
       this.failure = new ProtocolError(`READ reply delivered bytes [${within}, +${size}) of the request twice`, 'NBD_BAD_CHUNK');
     }
   }
+}
+
+/** Copies `src` to `dest[at…]`, unless the socket already read it there (a direct receive). */
+export function copyUnlessInPlace(src: Buffer, dest: Buffer, at: number): void {
+  if (src.buffer === dest.buffer && src.byteOffset === dest.byteOffset + at) return;
+  src.copy(dest, at);
 }

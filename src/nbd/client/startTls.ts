@@ -46,8 +46,8 @@ export async function requestStartTls(session: HandshakeSession, mode: 'prefer' 
   }
   session.write(encodeOption(Option.StartTls));
   const reply = await session.next((r) => r.readOptionReply());
-  const refuse = (why: string, cause?: unknown): never => {
-    throw required ? new NbdTlsRequiredError(why, { cause }) : new NbdHandshakeError(why);
+  const refuse = (why: string): never => {
+    throw required ? new NbdTlsRequiredError(why) : new NbdHandshakeError(why);
   };
 
   if (reply.option !== Option.StartTls) refuse(`a reply for ${optionName(reply.option)} came to NBD_OPT_STARTTLS`);
