@@ -378,7 +378,9 @@ export class Engine<H extends FrameHeader, M> {
       case RequestState.Sending:
         return this.sinkReady ? 'send-backlog' : 'socket-backpressure';
       case RequestState.Sent:
-        return 'device';
+        // In the kernel: if the socket will not take more, the peer is not
+        // reading, and the request most likely sits unread in the kernel too.
+        return this.sinkReady ? 'device' : 'socket-backpressure';
       default:
         return 'unknown';
     }
