@@ -25,6 +25,7 @@ const PACKAGE_OF: Record<string, string> = {
   fio: 'fio',
   openssl: 'openssl',
   chromium: 'chromium',
+  ss: 'iproute2',
 };
 
 /** Throws a clear error when a peer tool is not installed. */

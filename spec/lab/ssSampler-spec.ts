@@ -11,52 +11,6 @@ import { SS_IN_FLIGHT, SS_IN_FLIGHT_PORTS } from './ssFixtures.js';
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('sampleSocketStats', () => {
-  it('sees both ends of a loopback connection and where the bytes sit when the peer stops reading', async () => {
-    const accepted: net.Socket[] = [];
-    const server = net.createServer((s) => {
-      s.pause(); // a device that stops reading
-      accepted.push(s);
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as net.AddressInfo).port;
-    const client = net.connect(port, '127.0.0.1');
-    try {
-      await new Promise<void>((r) => client.once('connect', r));
-      client.write(Buffer.alloc(8 << 20));
-      await delay(100);
-      const e = await firstValueFrom(sampleSocketStats({ port, intervalMs: 50 }));
-      expect(e.type).to.equal('sample');
-      const sample = e as Extract<SsEvent, { type: 'sample' }>;
-      expect(sample.sockets).to.have.length(2);
-      const k = kernelBytes(sample.sockets, port);
-      expect(k.deviceVisible).to.equal(true);
-      expect(k.sendQ).to.be.greaterThan(0);
-      expect(k.deviceRecvQ).to.be.greaterThan(0);
-      expect(k.sendQ).to.equal(k.unacked + k.notsent);
-    } finally {
-      client.destroy();
-      for (const s of accepted) s.destroy();
-      await new Promise((r) => server.close(r));
-    }
-  });
-
-  it('samples repeatedly, with increasing times', async () => {
-    const server = net.createServer();
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as net.AddressInfo).port;
-    try {
-      const events = await firstValueFrom(sampleSocketStats({ port, intervalMs: 20 }).pipe(take(3), toArray()));
-      expect(events.map((e) => e.type)).to.deep.equal(['sample', 'sample', 'sample']);
-      const times = events.map((e) => (e as Extract<SsEvent, { type: 'sample' }>).timeMs);
-      expect(times[1]).to.be.greaterThan(times[0]!);
-      expect(times[2]).to.be.greaterThan(times[1]!);
-      // Only the listening socket exists: 'state connected' leaves it out.
-      expect((events[0] as Extract<SsEvent, { type: 'sample' }>).sockets).to.deep.equal([]);
-    } finally {
-      await new Promise((r) => server.close(r));
-    }
-  });
-
   it('emits one unavailable notice and completes when ss is missing', async () => {
     const events = await firstValueFrom(sampleSocketStats({ port: 1, intervalMs: 10, command: ['/nonexistent/ss-missing'] }).pipe(toArray()));
     expect(events).to.have.length(1);

@@ -2,7 +2,8 @@
  * Progress of a long command on stderr: a cli-progress bar on a terminal, a
  * plain line per second elsewhere (logs, pipes), nothing when disabled.
  */
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type * as CliProgress from 'cli-progress';
 import type { CliIo } from './cliContext.js';
 import { humanSize } from './options.js';
 
@@ -25,6 +26,8 @@ export function createProgress(io: CliIo, total: number | undefined, enabled: bo
   const rate = () => `${((done / 1e6) / Math.max((performance.now() - started) / 1000, 1e-3)).toFixed(0)} MB/s`;
 
   if (io.stderr.isTTY && total !== undefined) {
+    // Loaded here, for a terminal only: every copy would otherwise pay for it at start-up.
+    const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
     const bar = new cliProgress.SingleBar(
       { stream: io.stderr, format: ' {bar} {percentage}% | {doneH} of {totalH} | {rate} | ETA {eta_formatted}', hideCursor: true, fps: 10 },
       cliProgress.Presets.shades_classic,
