@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { Observable, type Observer, type OperatorFunction } from 'rxjs';
 import type { Batch } from '../src/core/codec.js';
 import { ConnectionClosedError, QueueFullError } from '../src/core/errors.js';
-import { Fifo } from './internal/fifo.js';
+import { Fifo } from '../src/core/fifo.js';
 import { socketError } from './internal/socketError.js';
 
 

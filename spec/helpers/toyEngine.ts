@@ -92,14 +92,5 @@ export function startToyServer(options: ToyServerOptions = {}): Promise<{ port: 
   });
 }
 
-/** A small deterministic PRNG for shuffles. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic PRNG for shuffles (the device model's). */
+export { mulberry32 } from '../../src/device/model.js';

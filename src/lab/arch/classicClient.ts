@@ -18,7 +18,7 @@ import { LabRequest } from './labRequest.js';
 import type { NbdSocket } from './openNbdSocket.js';
 import { SimpleReplyReader, type ReplyHandler } from './simpleReplyReader.js';
 import type { ClassicArch, LabClient, LabClientStats, ReadDone, StageRecord, WriteDone } from './types.js';
-import { UnboundedQueue } from './unboundedQueue.js';
+import { Fifo as UnboundedQueue } from '../../core/fifo.js';
 
 const CLOSE_TIMEOUT_MS = 5000;
 const now = (): number => performance.now();

@@ -13,7 +13,7 @@ import { ClassicClient } from './classicClient.js';
 import { LabRequest } from './labRequest.js';
 import { openNbdSocket } from './openNbdSocket.js';
 import type { ClassicClientOptions } from './types.js';
-import { UnboundedQueue } from './unboundedQueue.js';
+import { Fifo as UnboundedQueue } from '../../core/fifo.js';
 
 export class FifoClient extends ClassicClient {
   readonly arch = 'fifo' as const;

@@ -12,7 +12,7 @@ import { ClassicClient } from './classicClient.js';
 import type { LabRequest } from './labRequest.js';
 import { openNbdSocket } from './openNbdSocket.js';
 import type { ClassicClientOptions } from './types.js';
-import { UnboundedQueue } from './unboundedQueue.js';
+import { Fifo as UnboundedQueue } from '../../core/fifo.js';
 
 export class SendQueueClient extends ClassicClient {
   readonly arch = 'sendqueue' as const;

@@ -1,7 +1,9 @@
 /**
  * A first-in first-out queue over an array with a head index, so taking from
  * the front is O(1) (`Array#shift` is O(n) on long queues, PERF-NOTES item 4).
- * The consumed prefix is dropped once it outweighs the live part.
+ * The consumed prefix is dropped once it outweighs the live part. It bounds
+ * nothing itself: its owner does (or, in the lab's classic architectures,
+ * deliberately does not).
  */
 export class Fifo<T> {
   private items: (T | undefined)[] = [];
@@ -28,6 +30,13 @@ export class Fifo<T> {
       this.head = 0;
     }
     return item;
+  }
+
+  /** Removes and returns everything, oldest first. */
+  drain(): T[] {
+    const out = this.items.slice(this.head) as T[];
+    this.clear();
+    return out;
   }
 
   clear(): void {
