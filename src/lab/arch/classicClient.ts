@@ -5,6 +5,7 @@
  * stage times, failure and polite close. Subclasses decide who sends when,
  * and who parses received bytes when.
  */
+import { allocReplyBuffer } from '../../core/slab.js';
 import type { Socket } from 'node:net';
 import { BehaviorSubject, firstValueFrom, timeout, type Subscription } from 'rxjs';
 import { endSocket } from '../../../streams/endSocket.js';
@@ -71,7 +72,7 @@ export abstract class ClassicClient implements LabClient, ReplyHandler {
   read(offset: number, length: number, done: ReadDone, returned?: () => void): void {
     const tag = this.nextTag++;
     const header = encodeRequest(Command.Read, 0, tag, offset, length);
-    this.begin(new LabRequest(tag, Command.Read, length, header, undefined, Buffer.allocUnsafe(length), done, returned, now()));
+    this.begin(new LabRequest(tag, Command.Read, length, header, undefined, allocReplyBuffer(length), done, returned, now()));
   }
 
   write(offset: number, data: Buffer, done: WriteDone, returned?: () => void): void {

@@ -8,6 +8,7 @@ import type { ClientConnection, ConnectionStats } from './clientConnection.js';
 import { PiecedOperation } from './pieces.js';
 import { ReadPiece, StatusPiece } from './replyObservers.js';
 import { checkRange } from './rangeCheck.js';
+import { allocReplyBuffer } from '../../core/slab.js';
 import { blockStatus } from './blockStatus.js';
 import type { Extent, NbdExportInfo, ReadOptions, WriteOptions, ZeroOptions } from './types.js';
 
@@ -52,7 +53,7 @@ export class NbdClient {
           return;
         }
       } else {
-        dest = Buffer.allocUnsafe(length);
+        dest = allocReplyBuffer(length);
       }
       const result = options.into ? dest.subarray(destStart, destStart + length) : dest;
       const op = new PiecedOperation<Buffer>(subscriber, result);
