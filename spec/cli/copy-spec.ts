@@ -42,6 +42,19 @@ describe('rxbridge copy', () => {
     expect(back.subarray(data.length).every((b) => b === 0)).to.equal(true);
   });
 
+  it('copies a file into an export and into a file with few lanes: nothing written past the short last chunk', async () => {
+    // Two lanes, so their buffers are reused and hold old bytes when the short last chunk comes.
+    const copyIn = await runCli(['copy', '--requests', '2', '--request-size', '1M', file('in.img'), server.uri]);
+    expect(copyIn.code, copyIn.stderr).to.equal(0);
+    const copy = await runCli(['copy', '--requests', '2', '--request-size', '1M', file('in.img'), file('copy.img')]);
+    expect(copy.code, copy.stderr).to.equal(0);
+    expect(sha(await readFile(file('copy.img')))).to.equal(sha(data));
+    const copyOut = await runCli(['copy', server.uri, file('out.img')]);
+    expect(copyOut.code, copyOut.stderr).to.equal(0);
+    const back = await readFile(file('out.img'));
+    expect(back.subarray(data.length).every((b) => b === 0)).to.equal(true);
+  });
+
   it('truncates an existing, longer destination file', async () => {
     await writeFile(file('long.img'), Buffer.alloc(9 * MiB, 0xff));
     expect((await runCli(['copy', server.uri, file('long.img')])).code).to.equal(0);

@@ -4,11 +4,20 @@ import { choiceOption } from './options.js';
 
 const DEFAULT_MAX_REQUEST_BYTES = 256 * 1024;
 const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
+/** The engine's default cap on one write batch (EngineOptions.maxBatchBytes). */
+const DEFAULT_MAX_BATCH_BYTES = 1024 * 1024;
+/** Room in a batch for the request headers that go with the payloads (28 or 32 bytes each). */
+const HEADER_ROOM = 4096;
 
 /**
  * Client options for a command that keeps `requests` requests of up to
  * `requestSize` bytes in flight over `connections` connections: each
  * connection's window admits its share, and requests are not split.
+ *
+ * A write batch holds a whole request with its header: at the engine's
+ * default cap (1 MiB), a 1 MiB WRITE went out as a writev of its header and
+ * all but its last 28 bytes, then a second write for those 28 bytes, and
+ * four 256 KiB WRITEs did the same to the fourth.
  */
 export function nbdOptionsFor(connections: number, requests: number, requestSize: number): NbdOptions {
   const perConnection = Math.max(1, Math.ceil(requests / connections));
@@ -17,6 +26,7 @@ export function nbdOptionsFor(connections: number, requests: number, requestSize
     maxRequests: perConnection,
     maxBytes: Math.max(perConnection * requestSize, DEFAULT_MAX_BYTES),
     maxRequestBytes: Math.max(requestSize, DEFAULT_MAX_REQUEST_BYTES),
+    maxBatchBytes: Math.max(requestSize, DEFAULT_MAX_BATCH_BYTES) + HEADER_ROOM,
   };
 }
 

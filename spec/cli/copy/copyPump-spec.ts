@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { PassThrough, Readable } from 'node:stream';
-import { runCopy } from '../../../src/cli/copy/copyPump.js';
+import { MIN_ZERO_RUN, runCopy } from '../../../src/cli/copy/copyPump.js';
 import type { CopyDestination, CopySource } from '../../../src/cli/copy/endpoints.js';
 import { StreamDestination, StreamSource } from '../../../src/cli/copy/streamEndpoint.js';
 
@@ -16,12 +16,14 @@ class SlowSource implements CopySource {
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     await new Promise((r) => setTimeout(r, (this.turn++ * 7) % 5));
     this.inFlight--;
+    this.reads.push([offset, length]);
     if (offset === this.failAt) throw Object.assign(new Error('disk on fire'), { code: 'EIO' });
     for (let i = 0; i < length; i++) buffer[i] = (offset + i) % 251;
     return length;
   }
-  async readsAsZeros(offset: number): Promise<boolean> {
-    return offset >= this.zeroFrom;
+  reads: [number, number][] = [];
+  async zerosWithin(offset: number, length: number): Promise<readonly number[]> {
+    return offset + length <= this.zeroFrom ? [] : [Math.max(offset, this.zeroFrom), offset + length];
   }
   async close(): Promise<void> {}
   destroy(): void {}
@@ -35,6 +37,8 @@ class MemoryDestination implements CopyDestination {
     this.bytes = Buffer.alloc(size ?? 0, 0xee);
   }
   async write(offset: number, data: Buffer): Promise<void> {
+    // Strict, unlike Buffer#copy (which clips): a write past the end is a copier bug.
+    if (offset + data.length > this.bytes.length) throw new Error(`write of ${data.length} bytes at ${offset} passes the end (${this.bytes.length})`);
     data.copy(this.bytes, offset);
   }
   async zero(offset: number, length: number): Promise<void> {
@@ -69,6 +73,28 @@ describe('runCopy', () => {
     expect(destination.zeroed.sort((a, b) => a[0] - b[0])).to.deep.equal([[5000, 1000], [6000, 1000], [7000, 1000]]);
     expect(destination.bytes.subarray(0, 5000).equals(expected(5000))).to.equal(true);
     expect(destination.bytes.subarray(5000).every((b) => b === 0)).to.equal(true);
+  });
+
+  it('splits a chunk at its zero ranges: the data read and written, the zeros zeroed; short zero runs copied as data', async () => {
+    const K = 256 * 1024;
+    expect(MIN_ZERO_RUN).to.be.below(K - 40_000);
+    // Zeros from 300,000: chunk 1 is data up to there and a long zero run after; chunk 2 is all zeros.
+    const source = new SlowSource(3 * K, 300_000);
+    const destination = new MemoryDestination();
+    const result = await runCopy(source, destination, { requests: 2, requestSize: K });
+    expect(result).to.deep.equal({ bytes: 3 * K, zeroBytes: 3 * K - 300_000 });
+    expect(destination.zeroed.sort((a, b) => a[0] - b[0])).to.deep.equal([[300_000, 2 * K - 300_000], [2 * K, K]]);
+    expect(source.reads.sort((a, b) => a[0] - b[0])).to.deep.equal([[0, K], [K, 300_000 - K]]);
+    expect(destination.bytes.subarray(0, 300_000).equals(expected(300_000))).to.equal(true);
+    expect(destination.bytes.subarray(300_000).every((b) => b === 0)).to.equal(true);
+
+    // Zeros from 2K - 1000: too short a run in chunk 1 to be zeroed on its own, so chunk 1 is copied whole.
+    const late = new SlowSource(3 * K, 2 * K - 1000);
+    const dest2 = new MemoryDestination();
+    await runCopy(late, dest2, { requests: 2, requestSize: K });
+    expect(dest2.zeroed).to.deep.equal([[2 * K, K]]);
+    expect(late.reads.sort((a, b) => a[0] - b[0])).to.deep.equal([[0, K], [K, K]]);
+    expect(dest2.bytes.subarray(0, 2 * K - 1000).equals(expected(2 * K - 1000))).to.equal(true);
   });
 
   it('stops every lane after the first error and rejects with it', async () => {

@@ -1,6 +1,7 @@
 /**
  * What `rxbridge copy` does: opens both ends, runs the copier, closes them
- * politely (or drops them after an error).
+ * politely (or drops them after an error). The NBD end (and with it RxJS and
+ * the client) is loaded only when an argument is an NBD URI.
  */
 import { stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
@@ -8,7 +9,6 @@ import { InvalidArgumentError } from '../../core/errors.js';
 import type { CliContext, CliIo } from '../cliContext.js';
 import { endpointKind, type CopyDestination, type CopySource, type NbdEndpointOptions } from './endpoints.js';
 import { FileDestination, FileSource } from './fileEndpoint.js';
-import { NbdDestination, NbdSource } from './nbdEndpoint.js';
 import { NullDestination, StreamDestination, StreamSource } from './streamEndpoint.js';
 import { runCopy } from './copyPump.js';
 import { createProgress } from '../progress.js';
@@ -29,21 +29,21 @@ async function openSource(spec: string, io: CliIo, nbd: NbdEndpointOptions): Pro
     case 'null':
       throw new InvalidArgumentError('null: can only be a destination');
     case 'nbd':
-      return NbdSource.open(spec, nbd);
+      return (await import('./nbdEndpoint.js')).NbdSource.open(spec, nbd);
     case 'file':
       // Devices and pipes have no usable size: read them to their end.
       return (await stat(spec)).isFile() ? FileSource.open(spec) : new StreamSource(spec, createReadStream(spec, { highWaterMark: nbd.requestSize }));
   }
 }
 
-function openDestination(spec: string, io: CliIo, nbd: NbdEndpointOptions): Promise<CopyDestination> {
+async function openDestination(spec: string, io: CliIo, nbd: NbdEndpointOptions): Promise<CopyDestination> {
   switch (endpointKind(spec)) {
     case 'stream':
-      return Promise.resolve(new StreamDestination('stdout', io.stdout));
+      return new StreamDestination('stdout', io.stdout);
     case 'null':
-      return Promise.resolve(new NullDestination());
+      return new NullDestination();
     case 'nbd':
-      return NbdDestination.open(spec, nbd);
+      return (await import('./nbdEndpoint.js')).NbdDestination.open(spec, nbd);
     case 'file':
       return FileDestination.open(spec);
   }

@@ -16,8 +16,11 @@ export interface CopySource {
    * called in offset order (the copier claims offsets in order and calls at once).
    */
   read(offset: number, length: number, buffer: Buffer): Promise<number>;
-  /** True when the range is known to read as zeros (NBD block status); absent when the source cannot tell. */
-  readsAsZeros?(offset: number, length: number): Promise<boolean>;
+  /**
+   * The parts of the range known to read as zeros (NBD block status), in
+   * order, as [start, end, start, end, …]; absent when the source cannot tell.
+   */
+  zerosWithin?(offset: number, length: number): Promise<readonly number[]>;
   close(): Promise<void>;
   /** Drops everything at once (after a failure, when closing politely may hang). */
   destroy(): void;

@@ -14,6 +14,8 @@ async function connect(uri: string, options: NbdEndpointOptions): Promise<NbdCli
   return firstValueFrom(connectNbd(uri, { ...nbdOptionsFor(options.connections, options.requests, options.requestSize), ...options.tls }));
 }
 
+const NO_ZEROS: readonly number[] = [];
+
 abstract class NbdEnd {
   constructor(readonly name: string, protected readonly client: NbdClient) {}
 
@@ -48,8 +50,8 @@ export class NbdSource extends NbdEnd implements CopySource {
     return length;
   }
 
-  readsAsZeros(offset: number, length: number): Promise<boolean> {
-    return this.zeros ? this.zeros.readsAsZeros(offset, length) : Promise.resolve(false);
+  zerosWithin(offset: number, length: number): Promise<readonly number[]> {
+    return this.zeros ? this.zeros.zerosWithin(offset, length) : Promise.resolve(NO_ZEROS);
   }
 }
 
