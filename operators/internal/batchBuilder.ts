@@ -6,9 +6,10 @@ import type { Batch, Unit } from '../../src/core/codec.js';
  * Consecutive small buffers (below `copyBelow`) are collected by reference in a
  * run and copied once, into one slab sized exactly to the run, when the run
  * ends (a large buffer arrives or the batch is taken). Large buffers go by
- * reference. A batch never holds more than `maxBatchBytes`: a buffer that does
- * not fit is split into `subarray` views across consecutive batches, so a
- * unit's bytes stay contiguous and in order.
+ * reference. A batch never holds more than `maxBatchBytes`: a unit that does
+ * not fit in the current batch starts the next one, and only a unit larger
+ * than a whole batch is split, into `subarray` views across consecutive
+ * batches, so a unit's bytes stay contiguous and in order.
  */
 export class BatchBuilder<U extends Unit> {
   private buffers: Buffer[] = [];
@@ -34,6 +35,9 @@ export class BatchBuilder<U extends Unit> {
    * re-entrant caller sees a fresh batch).
    */
   append(unit: U, emit: (batch: Batch<U>) => void): void {
+    // A unit that fits in a batch of its own is not split: one that would
+    // overflow this batch starts the next (a split costs an extra write call).
+    if (this.bytes > 0 && this.bytes + unit.bytes > this.maxBatchBytes && unit.bytes <= this.maxBatchBytes) emit(this.take());
     const unitBuffers = unit.buffers;
     for (let i = 0; i < unitBuffers.length; i++) {
       const buf = unitBuffers[i];
