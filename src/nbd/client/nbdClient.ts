@@ -55,7 +55,7 @@ export class NbdClient {
       } else {
         dest = allocReplyBuffer(length);
       }
-      const result = options.into ? dest.subarray(destStart, destStart + length) : dest;
+      const result = options.into && (destStart !== 0 || length !== dest.length) ? dest.subarray(destStart, destStart + length) : dest;
       const op = new PiecedOperation<Buffer>(subscriber, result);
       const step = this.requestBytes;
       for (let done = 0; done < length; done += step) {

@@ -19,7 +19,12 @@ export function checkRange(info: NbdExportInfo, offset: bigint | number, length:
   if (!Number.isSafeInteger(length) || length < 0) {
     throw new InvalidArgumentError(`${what}: length ${length} is not a non-negative integer`);
   }
-  if (BigInt(start) + BigInt(length) > info.size) {
+  // Numbers while both sides are exact (every export below 8 PiB); BigInt only beyond.
+  const size = Number(info.size);
+  const past = Number.isSafeInteger(size) && Number.isSafeInteger(start + length)
+    ? start + length > size
+    : BigInt(start) + BigInt(length) > info.size;
+  if (past) {
     throw new InvalidArgumentError(`${what}: range ${start}+${length} goes past the end of the export (${info.size} bytes)`);
   }
   const min = info.blockSize.minimum;
