@@ -74,6 +74,10 @@ export class Engine<H extends FrameHeader, M> {
   private inFlightBytes = 0;
   private counts = { submitted: 0, completed: 0, failed: 0, batches: 0, bytesSent: 0 };
   private unsentBytes = 0;
+  /** Requests in flight whose reply brings at least `directMin` bytes: while they are all there is, reads are split lead/data. */
+  private largeInFlight = 0;
+  private readonly directMin: number;
+  private readonly leadBuffer: Buffer | undefined;
   /** Bytes admitted by the window and not yet handed to the kernel. */
   private admittedUnsent = 0;
   private readonly sendAheadBytes: number;
@@ -96,6 +100,9 @@ export class Engine<H extends FrameHeader, M> {
       ? new LatencyBudget({ targetMs: target, minBytes: Math.min(maxBytes, options.minBytes ?? 256 * 1024), maxBytes })
       : undefined;
     this.sendAheadBytes = options.sendAheadBytes ?? 256 * 1024;
+    this.directMin = options.directReceiveBytes ?? 64 * 1024;
+    const leadBytes = codec.receiveInto && this.directMin > 0 ? codec.leadBytes ?? 0 : 0;
+    this.leadBuffer = leadBytes > 0 ? Buffer.allocUnsafe(leadBytes) : undefined;
     this.events$ = this.buildEvents();
     this.startReceiving();
     this.startSending();
@@ -201,6 +208,7 @@ export class Engine<H extends FrameHeader, M> {
     // Nothing is in flight any more: idle() (and so a polite close) must not wait for replies that cannot come.
     this.inFlight = 0;
     this.inFlightBytes = 0;
+    this.largeInFlight = 0;
     this.unsentBytes = 0;
     this.admittedUnsent = 0;
     for (const record of records) this.settleError(record, this.endError);
@@ -211,7 +219,7 @@ export class Engine<H extends FrameHeader, M> {
   private startReceiving(): void {
     const o = this.options;
     const cursor: FrameCursor<H> = { header: undefined, offset: 0, remaining: 0 };
-    const directMin = o.directReceiveBytes ?? 64 * 1024;
+    const directMin = this.directMin;
     const nextBuffer = this.codec.receiveInto && directMin > 0 ? () => this.directTarget(cursor, directMin) : undefined;
     const replies$ = socketSource(this.socket, { nextBuffer }).pipe(
       frame(this.codec.createDecoder((tag) => this.pending.get(tag)), { sliceAbove: o.sliceAbove, cursor }),
@@ -276,7 +284,14 @@ export class Engine<H extends FrameHeader, M> {
   /** The destination of the payload bytes about to be read, if the request has one and still wants them. */
   private directTarget(cursor: FrameCursor<H>, directMin: number): Buffer | undefined {
     const header = cursor.header;
-    if (header === undefined || cursor.remaining < directMin) return undefined;
+    if (header === undefined) {
+      // Between frames with only large replies to come: read just the next
+      // frame's lead (its header, and whatever must precede the data), so
+      // the data itself can then land in its destination.
+      const lead = this.leadBuffer;
+      return lead !== undefined && this.largeInFlight > 0 && this.largeInFlight === this.inFlight ? lead : undefined;
+    }
+    if (cursor.remaining < directMin) return undefined;
     const record = this.pending.get(header.tag);
     if (record === undefined || (record.state !== RequestState.Sending && record.state !== RequestState.Sent)) return undefined;
     return this.codec.receiveInto!(record.meta as M, header, cursor.offset, cursor.remaining);
@@ -288,6 +303,7 @@ export class Engine<H extends FrameHeader, M> {
     if (this.admittedUnsent >= this.sendAheadBytes && this.sendAhead.value) this.sendAhead.next(false);
     this.inFlight++;
     this.inFlightBytes += record.cost;
+    if (record.replyBytes >= this.directMin) this.largeInFlight++;
     this.admitted.next(record);
   }
 
@@ -353,6 +369,7 @@ export class Engine<H extends FrameHeader, M> {
     if (this.inFlight === 0) return;
     this.inFlight--;
     this.inFlightBytes -= record.cost;
+    if (record.replyBytes >= this.directMin) this.largeInFlight--;
     this.released.next(record);
   }
 

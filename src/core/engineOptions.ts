@@ -24,6 +24,12 @@ export interface EngineCodec<H extends FrameHeader, M> {
    * the parts emitted view it). Undefined: read into the receive buffer.
    */
   receiveInto?(meta: M, header: H, payloadOffset: number, length: number): Buffer | undefined;
+  /**
+   * Bytes that precede a large reply's data (header, and e.g. an offset
+   * field): while only large replies are awaited, the socket reads this much
+   * first, so the data after it can go straight to its destination.
+   */
+  readonly leadBytes?: number;
 }
 
 export interface EngineOptions {

@@ -1,7 +1,7 @@
 import type { FrameHeader, Lane } from '../../core/codec.js';
 import type { EngineCodec } from '../../core/engineOptions.js';
 import type { RequestRecord } from '../../core/request.js';
-import { Command } from '../protocol.js';
+import { Command, STRUCTURED_REPLY_HEADER_BYTES } from '../protocol.js';
 import { encodeRequest } from '../requestEncoder.js';
 import { NbdReplyDecoder, type NbdReplyHeader } from '../replyDecoder.js';
 
@@ -62,6 +62,9 @@ export class NbdEngineCodec implements EngineCodec<NbdReplyHeader, NbdRequest> {
   replyBytes(meta: NbdRequest): number {
     return meta.command === Command.Read ? meta.length : 0;
   }
+
+  /** A structured OFFSET_DATA chunk: 20-byte header and the 8-byte offset (a simple reply's 16-byte header and 12 data bytes). */
+  readonly leadBytes = STRUCTURED_REPLY_HEADER_BYTES + 8;
 
   receiveInto(meta: NbdRequest, header: NbdReplyHeader, payloadOffset: number, length: number): Buffer | undefined {
     return meta.receiver?.receiveInto(header, payloadOffset, length);
