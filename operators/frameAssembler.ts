@@ -156,13 +156,15 @@ export class FrameAssembler<H extends FrameHeader> {
       sink.next({ header, payload: chunk.subarray(off, off + n), offset: start, last });
       return off + n;
     }
-    // Small payload split across chunks: copy, since the chunk is not ours to keep.
-    const copy = (this.smallPayload ??= Buffer.allocUnsafe(length));
-    chunk.copy(copy, start, off, off + n);
-    if (last) {
-      this.smallPayload = undefined;
-      sink.next({ header, payload: copy, offset: 0, last: true });
+    // Small payload split across chunks: copy, since the chunk is not ours to
+    // keep, into one scratch buffer reused frame after frame (a part is valid
+    // only during its emission, like a view of the receive buffer).
+    if (start === 0 && (this.smallPayload === undefined || this.smallPayload.length < length)) {
+      this.smallPayload = Buffer.allocUnsafe(Math.max(length, 4096));
     }
+    const scratch = this.smallPayload!;
+    chunk.copy(scratch, start, off, off + n);
+    if (last) sink.next({ header, payload: scratch.subarray(0, length), offset: 0, last: true });
     return off + n;
   }
 }

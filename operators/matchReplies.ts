@@ -102,13 +102,16 @@ export function matchReplies<H extends FrameHeader, R extends { readonly tag: nu
           const done = part.last && part.header.final;
           if (done) {
             pending.delete(tag);
-            const timer = timers.get(tag);
-            if (timer !== undefined) {
-              timer.unsubscribe();
-              timers.delete(tag);
+            // Without a timeout (the usual hot path) there is no timer to look up.
+            if (timers.size > 0) {
+              const timer = timers.get(tag);
+              if (timer !== undefined) {
+                timer.unsubscribe();
+                timers.delete(tag);
+              }
             }
-            if (timedOut.delete(tag)) return;
-          } else if (timedOut.has(tag)) {
+            if (timedOut.size > 0 && timedOut.delete(tag)) return;
+          } else if (timedOut.size > 0 && timedOut.has(tag)) {
             return;
           }
           subscriber.next({ kind: 'part', record, part });
