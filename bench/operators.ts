@@ -131,16 +131,26 @@ function sendByHand(list: Unit[]): number {
   let slab = Buffer.allocUnsafe(65536);
   let used = 0;
   let batch: Buffer[] = [];
+  let batchUnits: Unit[] = [];
   let batchBytes = 0;
+  let batches = 0;
+  // The consumer, as the operators' subscriber: it is handed each batch and keeps nothing.
+  const sink = (b: { buffers: Buffer[]; units: Unit[]; bytes: number }) => {
+    for (const buf of b.buffers) bytes += buf.length;
+    batches++;
+  };
   const flush = () => {
     if (used > 0) batch.push(slab.subarray(0, used));
-    for (const b of batch) bytes += b.length;
+    // The same record rebuffer hands the sink: its buffers, and the units whose bytes it ends.
+    sink({ buffers: batch, units: batchUnits, bytes: batchBytes });
     slab = Buffer.allocUnsafe(65536);
     used = 0;
     batch = [];
+    batchUnits = [];
     batchBytes = 0;
   };
   for (const u of list) {
+    batchUnits.push(u);
     for (const b of u.buffers) {
       if (b.length < 4096) {
         if (used + b.length > slab.length) flush();
@@ -161,7 +171,7 @@ function sendByHand(list: Unit[]): number {
   flush();
   const ms = performance.now() - t0;
   const want = list.reduce((s, u) => s + u.bytes, 0);
-  if (bytes !== want) throw new Error(`hand loop batched ${bytes} of ${want} bytes`);
+  if (bytes !== want || batches === 0) throw new Error(`hand loop batched ${bytes} of ${want} bytes`);
   return ms;
 }
 

@@ -177,6 +177,13 @@ export function prioritize<T extends { lane: Lane; bytes: number }>(
               subscriber.error(new QueueFullError('prioritize queue bytes', maxQueuedBytes));
               return;
             }
+            if (demand && !draining && queued === 0) {
+              // Nothing waits and the sink wants more: no decision to make, hand
+              // it on at once (the deficit bookkeeping as takeNext would do it).
+              deficit = item.lane === 'command' ? 0 : Math.max(0, deficit - itemCost);
+              subscriber.next(item);
+              return;
+            }
             (item.lane === 'command' ? commands : data).push(item, itemCost);
             if (demand) drain();
           },
