@@ -4,37 +4,19 @@
  * RXBRIDGE_FUZZ_RUNS × its share cases (see invariants.ts and bench/fuzz.ts).
  */
 import fc from 'fast-check';
-import { HostileServer, handshakePlan, type Ending } from './harness.js';
-import { AllocationTracker, ProcessGuard, fuzzParameters } from './invariants.js';
+import { handshakePlan } from './harness.js';
+import { fuzzParameters } from './invariants.js';
 import { runHostileCase } from './clientCase.js';
+import { endingArb, hostileSuite } from './suiteFixture.js';
 import { replyOpArb, renderReplies } from './replyProgram.js';
 import { WIDE } from './workload.js';
 
 /** Above the 64 KiB receive buffer and the 20,000-byte read, far below any length a peer announces. */
 const ALLOCATION_LIMIT = 1024 * 1024;
 
-const ending: fc.Arbitrary<Ending> = fc.oneof(
-  { weight: 4, arbitrary: fc.constant('end' as const) },
-  { weight: 2, arbitrary: fc.constant('reset' as const) },
-  { weight: 1, arbitrary: fc.constant('hold' as const) },
-);
-
 describe('NBD client against a hostile server: generated replies', function () {
   this.timeout(0); // bounded by the run count; each case has its own deadlines
-  let server: HostileServer;
-  let guard: ProcessGuard;
-  let allocations: AllocationTracker;
-
-  before(async () => {
-    server = await HostileServer.start();
-    guard = new ProcessGuard();
-    allocations = new AllocationTracker();
-  });
-  after(async () => {
-    allocations?.dispose();
-    guard?.dispose();
-    await server?.close();
-  });
+  const suite = hostileSuite();
 
   it('settles every request with a coded error or correct data, closes the socket, never allocates by a peer length', async () => {
     const baseline = process.memoryUsage().arrayBuffers;
@@ -43,17 +25,17 @@ describe('NBD client against a hostile server: generated replies', function () {
         fc.boolean(),
         fc.array(replyOpArb, { maxLength: 8 }),
         fc.array(fc.nat(30_000), { maxLength: 4 }),
-        ending,
+        endingArb,
         async (structured, ops, cuts, end) => {
           const plan = handshakePlan(structured);
-          await runHostileCase(server, {
+          await runHostileCase(suite.server, {
             plan,
             shape: WIDE,
             replies: (seen) => ({ bytes: renderReplies(ops, seen, structured, plan.metaContextId), cuts }),
             ending: end,
           });
-          guard.expectClean();
-          allocations.expectAtMost(ALLOCATION_LIMIT);
+          suite.guard.expectClean();
+          suite.allocations.expectAtMost(ALLOCATION_LIMIT);
         },
       ),
       fuzzParameters(0.7),

@@ -5,9 +5,9 @@
  * timeout path). Deterministic: every position, every run.
  */
 import { expect } from 'chai';
-import { HostileServer, handshakePlan, handshakeTurns, type SeenRequest } from './harness.js';
-import { AllocationTracker, ProcessGuard } from './invariants.js';
+import { handshakePlan, handshakeTurns, type SeenRequest } from './harness.js';
 import { runHostileCase } from './clientCase.js';
+import { hostileSuite } from './suiteFixture.js';
 import { renderReplies, type ReplyOp } from './replyProgram.js';
 import { NARROW, requestCount } from './workload.js';
 import { Command } from '../../src/nbd/protocol.js';
@@ -37,27 +37,14 @@ function expectedRequests(structured: boolean): SeenRequest[] {
 
 describe('NBD client against a hostile server: truncation at every byte', function () {
   this.timeout(0); // a fixed number of cases, each with its own deadlines
-  let server: HostileServer;
-  let guard: ProcessGuard;
-  let allocations: AllocationTracker;
-
-  before(async () => {
-    server = await HostileServer.start();
-    guard = new ProcessGuard();
-    allocations = new AllocationTracker();
-  });
-  after(async () => {
-    allocations?.dispose();
-    guard?.dispose();
-    await server?.close();
-  });
+  const suite = hostileSuite();
 
   for (const structured of [true, false]) {
     const kind = structured ? 'structured' : 'simple';
 
     it(`${kind} replies: the whole transcript answers every request`, async () => {
       // The transcript is right, so the cuts below are cuts of something valid.
-      const result = await runHostileCase(server, {
+      const result = await runHostileCase(suite.server, {
         plan: handshakePlan(structured),
         shape: NARROW,
         replies: (seen) => ({ bytes: transcript(seen, structured) }),
@@ -75,7 +62,7 @@ describe('NBD client against a hostile server: truncation at every byte', functi
       const total = transcript(expectedRequests(structured), structured).length;
       for (let n = 0; n < total; n++) cuts.push({ replyBytes: n });
       for (const [i, c] of cuts.entries()) {
-        await runHostileCase(server, {
+        await runHostileCase(suite.server, {
           plan: handshakePlan(structured, c.cut && { ...c.cut, garbage: NOTHING }),
           shape: NARROW,
           replies: (seen) => ({ bytes: transcript(seen, structured).subarray(0, c.replyBytes) }),
@@ -84,8 +71,8 @@ describe('NBD client against a hostile server: truncation at every byte', functi
           throw new Error(`cut ${JSON.stringify(c)}: ${err.message}`, { cause: err });
         });
       }
-      guard.expectClean();
-      allocations.expectAtMost(1024 * 1024);
+      suite.guard.expectClean();
+      suite.allocations.expectAtMost(1024 * 1024);
     });
   }
 });
