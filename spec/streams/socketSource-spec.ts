@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BehaviorSubject, Subject, take } from 'rxjs';
 import { socketSource } from '../../streams/socketSource.js';
-import { OddStream, openLoopback, RECEIVE_MODES, settle, waitFor, type Loopback } from './loopback.js';
+import { expectPauseToPushBack } from './pausedSource.js';
+import { OddStream, openLoopback, RECEIVE_MODES, waitFor, type Loopback } from './loopback.js';
 
 const MiB = 1024 * 1024;
 
@@ -49,40 +50,7 @@ for (const mode of RECEIVE_MODES) {
     });
 
     it('stops reading while paused$ is true, so the peer is pushed back, and resumes on false', async () => {
-      const stream = new OddStream(24 * MiB);
-      const paused$ = new BehaviorSubject(false);
-      const received = createHash('sha256');
-      let bytes = 0;
-      let emittedWhilePaused = 0;
-      const done = new Promise<void>((resolve, reject) =>
-        socketSource(lo.client, { paused$ }).subscribe({
-          next: (chunk) => {
-            if (paused$.value) emittedWhilePaused++;
-            bytes += chunk.length;
-            received.update(chunk);
-            if (bytes >= 1 * MiB && bytes - chunk.length < 1 * MiB) paused$.next(true); // downstream falls behind
-          },
-          error: reject,
-          complete: resolve,
-        }),
-      );
-      const writing = stream.writeTo(lo.peer);
-      await waitFor(() => paused$.value, 'the pause');
-      const pausedAt = await settle(() => lo.peer.writableLength);
-      expect(bytes).to.be.below(2 * MiB);
-      expect(lo.peer.writableLength).to.equal(pausedAt);
-      expect(lo.peer.writableNeedDrain).to.equal(true); // the peer's write returned false
-      expect(lo.peer.writableLength).to.be.above(0);
-      const bytesWhilePaused = bytes;
-      await sleep(30);
-      expect(bytes).to.equal(bytesWhilePaused);
-
-      paused$.next(false);
-      await writing;
-      await done;
-      expect(emittedWhilePaused).to.equal(0);
-      expect(bytes).to.equal(stream.total);
-      expect(received.digest('hex')).to.equal(stream.hash.digest('hex'));
+      await expectPauseToPushBack(lo.client, lo.peer);
     });
 
     it('reads nothing while paused$ starts true', async () => {

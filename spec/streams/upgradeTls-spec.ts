@@ -1,13 +1,13 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { BehaviorSubject, Subject, Subscription, take } from 'rxjs';
 import type { Batch } from '../../src/core/codec.js';
 import { acceptTls } from '../../streams/acceptTls.js';
 import { endSocket } from '../../streams/endSocket.js';
 import { socketSink, type Written } from '../../streams/socketSink.js';
 import { socketSource } from '../../streams/socketSource.js';
+import { expectPauseToPushBack } from './pausedSource.js';
 import { upgradeTls } from '../../streams/upgradeTls.js';
 import { makeTestCertificates } from '../helpers/testCertificates.js';
 import { OddStream, RECEIVE_MODES, openLoopback, settle, tcpHandles, waitFor } from './loopback.js';
@@ -87,38 +87,7 @@ describe('upgradeTls and acceptTls', function () {
     });
 
     it('socketSource pushes back on the TLS peer while paused$ is true, and loses nothing on resume', async () => {
-      const stream = new OddStream(24 * MiB);
-      const paused$ = new BehaviorSubject(false);
-      const received = createHash('sha256');
-      let bytes = 0;
-      let emittedWhilePaused = 0;
-      const done = new Promise<void>((resolve, reject) =>
-        socketSource(lo.client, { paused$ }).subscribe({
-          next: (chunk) => {
-            if (paused$.value) emittedWhilePaused++;
-            bytes += chunk.length;
-            received.update(chunk);
-            if (bytes >= MiB && bytes - chunk.length < MiB) paused$.next(true);
-          },
-          error: reject,
-          complete: resolve,
-        }),
-      );
-      const writing = stream.writeTo(lo.peer);
-      await waitFor(() => paused$.value, 'the pause');
-      await settle(() => lo.peer.writableLength);
-      expect(lo.peer.writableNeedDrain).to.equal(true); // the TLS peer's write returned false
-      const bytesWhilePaused = bytes;
-      expect(bytesWhilePaused).to.be.below(2 * MiB);
-      await sleep(30);
-      expect(bytes).to.equal(bytesWhilePaused);
-
-      paused$.next(false);
-      await writing;
-      await done;
-      expect(emittedWhilePaused).to.equal(0);
-      expect(bytes).to.equal(stream.total);
-      expect(received.digest('hex')).to.equal(stream.hash.digest('hex'));
+      await expectPauseToPushBack(lo.client, lo.peer);
     });
 
     it('socketSink writes a batch as one writev on the TLS socket (cork/uncork), by reference', async () => {
