@@ -109,8 +109,10 @@ export function rebuffer<U extends Unit>(options: RebufferOptions = {}): Operato
             busy = true;
             try {
               appendOne(unit);
-              for (let i = 0; i < backlog.length && !subscriber.closed; i++) appendOne(backlog[i]);
-              backlog.length = 0;
+              if (backlog.length > 0) {
+                for (let i = 0; i < backlog.length && !subscriber.closed; i++) appendOne(backlog[i]);
+                backlog.length = 0;
+              }
             } catch (err) {
               subscriber.error(err);
             } finally {
