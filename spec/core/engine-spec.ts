@@ -90,6 +90,33 @@ describe('Engine (loopback, toy codec)', () => {
     engine.terminate();
   });
 
+  it('submit calls a plain observer directly, once per part and once at the end, and its record cancels like unsubscribe', async () => {
+    server = await startToyServer();
+    const engine = new Engine(await open(server.port), toyCodec, { maxRequests: 1 });
+    const calls: string[] = [];
+    const observer = (name: string) => ({
+      next: (p: FramePart<ToyHeader>) => calls.push(`${name}:${p.payload.toString()}`),
+      error: (e: unknown) => calls.push(`${name}:error ${String(e)}`),
+      complete: () => calls.push(`${name}:complete`),
+    });
+    const done = new Promise<void>((resolve) => {
+      engine.submit({ lane: 'command', payload: Buffer.from('one'), parts: 2 }, { ...observer('a'), complete: () => { calls.push('a:complete'); resolve(); } });
+    });
+    const dropped = engine.submit({ lane: 'command', payload: Buffer.from('two') }, observer('b'));
+    dropped.unsubscribe(); // queued behind the window of 1: never sent
+    dropped.unsubscribe(); // twice is harmless
+    await done;
+    await firstValueFrom(engine.idle());
+    expect(calls.filter((c) => c.startsWith('a:')).join(',')).to.match(/^(a:[a-z]+,)+a:complete$/);
+    expect(calls.filter((c) => c.startsWith('a:') && c !== 'a:complete').map((c) => c.slice(2)).join('')).to.equal('one');
+    expect(calls.some((c) => c.startsWith('b:'))).to.equal(false);
+    expect(engine.stats()).to.include({ queued: 0, inFlight: 0, completed: 1, submitted: 2 });
+    engine.terminate();
+    const late: string[] = [];
+    engine.submit({ lane: 'command', payload: Buffer.from('x') }, { next: () => late.push('next'), error: (e: unknown) => late.push((e as RxbridgeError).code), complete: () => late.push('complete') });
+    expect(late).to.deep.equal(['RXB_CONNECTION_CLOSED']); // synchronously, once
+  });
+
   it('reports stage times in order for every request on events$', async () => {
     server = await startToyServer();
     const engine = new Engine(await open(server.port), toyCodec);

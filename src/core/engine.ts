@@ -1,15 +1,18 @@
 import type { Socket } from 'node:net';
-import { BehaviorSubject, Observable, Subject, Subscription, type SchedulerLike, combineLatest, distinctUntilChanged, filter, map, merge, share, take, tap } from 'rxjs';
+import { BehaviorSubject, Observable, Subject, Subscription, type Observer, type SchedulerLike, combineLatest, distinctUntilChanged, filter, map, merge, share, take, tap } from 'rxjs';
 import type { Batch, FrameCursor, FramePart, FrameHeader } from './codec.js';
 import type { EngineCodec, EngineOptions } from './engineOptions.js';
 import { ConnectionClosedError, QueueFullError, RequestTimeoutError, toRxbridgeError } from './errors.js';
 import type { EngineEvent, RequestEvent, StallCause } from './events.js';
-import { RequestRecord, RequestState } from './request.js';
+import { RequestRecord, RequestState, type Cancellable } from './request.js';
+import { Relay } from './relay.js';
 import { TagAllocator } from './tagAllocator.js';
 import { performanceScheduler } from './clock.js';
 import { LatencyBudget } from './latencyBudget.js';
+import { endOfTurnScheduler } from './endOfTurnScheduler.js';
 
 const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
+const NOTHING_TO_CANCEL: Cancellable = { unsubscribe: () => {} };
 import { frame } from '../../operators/frame.js';
 import { matchReplies, type ReplyEvent } from '../../operators/matchReplies.js';
 import { prioritize } from '../../operators/prioritize.js';
@@ -59,10 +62,10 @@ export class Engine<H extends FrameHeader, M> {
   private readonly pending = new Map<number, RequestRecord<H>>();
   private readonly live = new Set<RequestRecord<H>>();
   private readonly tags = new TagAllocator(this.pending);
-  private readonly submissions = new Subject<RequestRecord<H>>();
-  private readonly admitted = new Subject<RequestRecord<H>>();
-  private readonly released = new Subject<RequestRecord<H>>();
-  private readonly requestEvents = new Subject<RequestEvent>();
+  private readonly submissions = new Relay<RequestRecord<H>>();
+  private readonly admitted = new Relay<RequestRecord<H>>();
+  private readonly released = new Relay<RequestRecord<H>>();
+  private readonly requestEvents = new Relay<RequestEvent>();
   private readonly connectionEvents = new Subject<EngineEvent>();
   private readonly subscription = new Subscription();
   private readonly terminated = new BehaviorSubject<Error | null | undefined>(undefined);
@@ -115,41 +118,57 @@ export class Engine<H extends FrameHeader, M> {
    */
   request(meta: M): Observable<FramePart<H>> {
     return new Observable<FramePart<H>>((subscriber) => {
-      if (this.endError) {
-        subscriber.error(this.endError);
-        return;
-      }
-      const queued = this.live.size - this.inFlight;
-      const maxQueued = this.options.maxQueued ?? 65536;
-      if (queued >= maxQueued) {
-        subscriber.error(new QueueFullError('request queue', maxQueued));
-        return;
-      }
-      const tag = this.tags.allocate();
-      const buffers = this.codec.encode(meta, tag);
-      let bytes = 0;
-      for (let i = 0; i < buffers.length; i++) bytes += buffers[i].length;
-      const record = new RequestRecord<H>(
-        tag, this.codec.lane(meta), buffers, bytes, this.codec.replyBytes(meta), meta, subscriber, this.now(),
-      );
-      this.live.add(record);
-      this.counts.submitted++;
-      this.unsentBytes += bytes;
-      this.emitRequest('submitted', record);
-      this.submissions.next(record);
-      return () => {
-        if (record.state === RequestState.Queued) {
-          record.state = RequestState.Cancelled;
-          this.live.delete(record);
-          this.unsentBytes -= record.bytes;
-          this.emitRequest('cancelled', record);
-        } else if (record.state === RequestState.Sending || record.state === RequestState.Sent) {
-          record.state = RequestState.Abandoned;
-          this.emitRequest('cancelled', record);
-        }
-      };
+      const request = this.submit(meta, subscriber);
+      return () => request.unsubscribe();
     });
   }
+
+  /**
+   * What `request` does, for callers that keep their own observer object:
+   * queues the request at once and returns its record to unsubscribe with.
+   * No Observable and no Subscriber per request. The observer is called
+   * directly (errors synchronously when the engine has ended or the queue is
+   * full), at most once with complete or error, and never after unsubscribing.
+   */
+  submit(meta: M, observer: Observer<FramePart<H>>): Cancellable {
+    if (this.endError) {
+      observer.error(this.endError);
+      return NOTHING_TO_CANCEL;
+    }
+    const queued = this.live.size - this.inFlight;
+    const maxQueued = this.options.maxQueued ?? 65536;
+    if (queued >= maxQueued) {
+      observer.error(new QueueFullError('request queue', maxQueued));
+      return NOTHING_TO_CANCEL;
+    }
+    const tag = this.tags.allocate();
+    const buffers = this.codec.encode(meta, tag);
+    let bytes = 0;
+    for (let i = 0; i < buffers.length; i++) bytes += buffers[i].length;
+    const record = new RequestRecord<H>(
+      tag, this.codec.lane(meta), buffers, bytes, this.codec.replyBytes(meta), meta, observer, this.now(),
+    );
+    record.canceller = this.cancel;
+    this.live.add(record);
+    this.counts.submitted++;
+    this.unsentBytes += bytes;
+    this.emitRequest('submitted', record);
+    this.submissions.next(record);
+    return record;
+  }
+
+  /** A record's unsubscribe: dropped while queued, its reply discarded once sent. */
+  private readonly cancel = (record: RequestRecord<H>): void => {
+    if (record.state === RequestState.Queued) {
+      record.state = RequestState.Cancelled;
+      this.live.delete(record);
+      this.unsentBytes -= record.bytes;
+      this.emitRequest('cancelled', record);
+    } else if (record.state === RequestState.Sending || record.state === RequestState.Sent) {
+      record.state = RequestState.Abandoned;
+      this.emitRequest('cancelled', record);
+    }
+  };
 
   stats(): EngineStats {
     return {
@@ -271,6 +290,7 @@ export class Engine<H extends FrameHeader, M> {
             targetBytes: o.batchTargetBytes,
             maxBatchBytes: o.maxBatchBytes,
             copyBelow: o.copyBelow,
+            scheduler: o.flushScheduler ?? endOfTurnScheduler,
           }),
           socketSink<Batch<RequestRecord<H>>>(this.socket, { lowWaterMark: o.lowWaterMark, ready }),
         )

@@ -78,6 +78,8 @@ export interface EngineOptions {
   dataShare?: number;
   /** Stall threshold in ms, one for all classes or per class with a 'default' key. Default 1000. */
   stallThresholdMs?: number | Readonly<Record<string, number>>;
-  /** Size of the reusable receive buffer (streams/connect); informational here. */
+  /** Clock and timers of stage times, timeouts and stall detection. Default: performance.now() with asyncScheduler timers. */
   scheduler?: SchedulerLike;
+  /** Runs the send path's end-of-turn batch flush. Default endOfTurnScheduler (setImmediate). */
+  flushScheduler?: SchedulerLike;
 }

@@ -25,12 +25,17 @@ export const enum RequestState {
   Abandoned = 5,
 }
 
+/** What submitting a request returns: unsubscribing drops it before dispatch, or discards its reply after. */
+export interface Cancellable {
+  unsubscribe(): void;
+}
+
 /**
  * One request on its way through the engine: the encoded unit, the caller's
  * observer, and its stage times. A record, not a closure chain, so the hot
  * path allocates one object per request.
  */
-export class RequestRecord<H extends FrameHeader = FrameHeader> implements Unit {
+export class RequestRecord<H extends FrameHeader = FrameHeader> implements Unit, Cancellable {
   state: RequestState = RequestState.Queued;
   readonly times: StageTimes;
   /** Reply payload bytes expected back (reads), counted against the byte window. */
@@ -39,6 +44,8 @@ export class RequestRecord<H extends FrameHeader = FrameHeader> implements Unit 
   readonly meta: unknown;
   /** Timer handle for the per-request timeout, if any. */
   timer: { unsubscribe(): void } | undefined = undefined;
+  /** Set by the engine that owns the record: what `unsubscribe` does. */
+  canceller: ((record: RequestRecord<H>) => void) | undefined = undefined;
 
   constructor(
     readonly tag: number,
@@ -62,6 +69,11 @@ export class RequestRecord<H extends FrameHeader = FrameHeader> implements Unit 
 
   get cancelled(): boolean {
     return this.state === RequestState.Cancelled;
+  }
+
+  /** The caller no longer wants the request (see Cancellable). */
+  unsubscribe(): void {
+    this.canceller?.(this);
   }
 
   /** True while the caller still wants the reply. */

@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
-import { type Observable, type Observer, type Subscription } from 'rxjs';
+import { type Observable, type Observer } from 'rxjs';
 import type { FramePart } from '../../core/codec.js';
 import { Engine } from '../../core/engine.js';
+import type { Cancellable } from '../../core/request.js';
 import type { EngineOptions } from '../../core/engineOptions.js';
 import { Command } from '../protocol.js';
 import { encodeRequest } from '../requestEncoder.js';
@@ -31,8 +32,8 @@ export class NbdConnection implements ClientConnection {
     });
   }
 
-  submit(request: NbdRequest, observer: Observer<FramePart<NbdReplyHeader>>): Subscription {
-    return this.engine.request(request).subscribe(observer);
+  submit(request: NbdRequest, observer: Observer<FramePart<NbdReplyHeader>>): Cancellable {
+    return this.engine.submit(request, observer);
   }
 
   get events$(): Observable<EngineEvent> {

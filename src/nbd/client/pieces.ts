@@ -1,4 +1,5 @@
-import type { Observer, Subscriber, Subscription } from 'rxjs';
+import type { Observer, Subscriber } from 'rxjs';
+import type { Cancellable } from '../../core/request.js';
 import type { FramePart } from '../../core/codec.js';
 import type { NbdReplyHeader } from '../replyDecoder.js';
 import type { PieceParent } from './replyObservers.js';
@@ -6,7 +7,7 @@ import type { NbdRequest } from './nbdRequest.js';
 
 /** Where a piece is sent: one connection's engine. */
 export interface PieceTarget {
-  submit(request: NbdRequest, observer: Observer<FramePart<NbdReplyHeader>>): Subscription;
+  submit(request: NbdRequest, observer: Observer<FramePart<NbdReplyHeader>>): Cancellable;
 }
 
 /**
@@ -17,7 +18,7 @@ export interface PieceTarget {
  */
 export class PiecedOperation<T> implements PieceParent {
   private remaining = 0;
-  private readonly subscriptions: Subscription[] = [];
+  private readonly subscriptions: Cancellable[] = [];
   private finished = false;
 
   /** @param result emitted on success; `undefined` completes without a value (writes, flush, …). */

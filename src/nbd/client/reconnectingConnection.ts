@@ -1,6 +1,7 @@
 import { BehaviorSubject, Subscription, filter, map, of, switchMap, take, timer, type Observable, type Observer } from 'rxjs';
 import type { FramePart } from '../../core/codec.js';
 import type { EngineStats } from '../../core/engine.js';
+import type { Cancellable } from '../../core/request.js';
 import type { EngineEvent } from '../../core/events.js';
 import { QueueFullError, RxbridgeError } from '../../core/errors.js';
 import { OffsetDataAssembler, type NbdReplyHeader } from '../replyDecoder.js';
@@ -33,8 +34,8 @@ const STATS_ZERO: EngineStats = {
  * connection; if that connection is lost before the reply is complete, it is
  * held and sent again (NBD reads and writes are idempotent) on the next one.
  */
-class ReplayingRequest implements Observer<Part> {
-  private inner: Subscription | undefined;
+class ReplayingRequest implements Observer<Part>, Cancellable {
+  private inner: Cancellable | undefined;
   private sentOn: NbdConnection | undefined;
   done = false;
 
@@ -77,7 +78,9 @@ class ReplayingRequest implements Observer<Part> {
     this.observer.error(err);
   }
 
-  cancel(): void {
+  /** The caller no longer wants it: dropped, or its reply discarded. */
+  unsubscribe(): void {
+    if (this.done) return;
     this.done = true;
     this.inner?.unsubscribe();
     this.owner.forget(this);
@@ -126,16 +129,14 @@ export class ReconnectingConnection implements ClientConnection {
     return (this.current$.value?.load ?? 0) + this.waiting.size;
   }
 
-  submit(request: NbdRequest, observer: Replayable): Subscription {
+  submit(request: NbdRequest, observer: Replayable): Cancellable {
     const r = new ReplayingRequest(this, request, observer);
     this.counts.submitted++;
     const current = this.current$.value;
     if (this.failure) r.fail(this.failure);
     else if (current && !current.engine.ended) r.sendOn(current);
     else if (!this.hold(r, undefined)) r.fail(new QueueFullError('reconnect queue', this.maxWaiting));
-    return new Subscription(() => {
-      if (!r.done) r.cancel();
-    });
+    return r;
   }
 
   /** Holds a request until the next connection; false when it must fail instead. */
