@@ -183,6 +183,11 @@ export class Engine<H extends FrameHeader, M> {
     };
   }
 
+  /** Requests queued or in flight (what `stats()` reports as queued + inFlight, without building a snapshot). */
+  get load(): number {
+    return this.live.size;
+  }
+
   /** True once the engine has stopped (the connection ended, failed, or was closed). */
   get ended(): boolean {
     return this.endError !== undefined;

@@ -68,7 +68,7 @@ export class NbdClient {
         if (!more) break;
       }
       op.start();
-      return () => op.teardown();
+      return op;
     });
   }
 
@@ -86,7 +86,7 @@ export class NbdClient {
         if (!op.add(this.pick(), new NbdRequest(Command.Write, flags, start + done, n, data.subarray(done, done + n)), new StatusPiece(op))) break;
       }
       op.start();
-      return () => op.teardown();
+      return op;
     });
   }
 
@@ -169,7 +169,7 @@ export class NbdClient {
       const op = new PiecedOperation<void>(subscriber, undefined);
       op.add(this.pick(), new NbdRequest(command, flags, offset, length, undefined), new StatusPiece(op));
       op.start();
-      return () => op.teardown();
+      return op;
     });
   }
 
@@ -185,7 +185,7 @@ export class NbdClient {
         if (!op.add(this.pick(), new NbdRequest(command, flags, start + done, Math.min(step, length - done), undefined), new StatusPiece(op))) break;
       }
       op.start();
-      return () => op.teardown();
+      return op;
     });
   }
 

@@ -50,8 +50,7 @@ export class NbdConnection implements ClientConnection {
 
   /** Requests queued or in flight: how busy this connection is. */
   get load(): number {
-    const s = this.engine.stats();
-    return s.queued + s.inFlight;
+    return this.engine.load;
   }
 
   /**

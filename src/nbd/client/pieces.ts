@@ -16,9 +16,11 @@ export interface PieceTarget {
  * succeeded; the first failure errors it and cancels the pieces not yet sent.
  * A record with counters instead of a combinator chain: one object per call.
  */
-export class PiecedOperation<T> implements PieceParent {
+export class PiecedOperation<T> implements PieceParent, Cancellable {
   private remaining = 0;
-  private readonly subscriptions: Cancellable[] = [];
+  /** The pieces sent: most operations have one, so it gets a field of its own. */
+  private first: Cancellable | undefined = undefined;
+  private more: Cancellable[] | undefined = undefined;
   private finished = false;
 
   /** @param result emitted on success; `undefined` completes without a value (writes, flush, …). */
@@ -31,7 +33,9 @@ export class PiecedOperation<T> implements PieceParent {
   add(target: PieceTarget, request: NbdRequest, observer: Observer<FramePart<NbdReplyHeader>>): boolean {
     if (this.finished) return false;
     this.remaining++;
-    this.subscriptions.push(target.submit(request, observer));
+    const sent = target.submit(request, observer);
+    if (this.first === undefined) this.first = sent;
+    else (this.more ??= []).push(sent);
     return !this.finished;
   }
 
@@ -48,20 +52,24 @@ export class PiecedOperation<T> implements PieceParent {
   pieceFailed(error: Error): void {
     if (this.finished) return;
     this.finished = true;
-    this.teardown();
+    this.unsubscribe();
     this.subscriber.error(error);
   }
 
-  /** Unsubscribes every piece: those not dispatched are dropped, the others' replies discarded. */
-  teardown(): void {
+  /** The caller's teardown: every piece is unsubscribed (those not dispatched are dropped, the others' replies discarded). */
+  unsubscribe(): void {
     this.finished = true;
-    for (const s of this.subscriptions) s.unsubscribe();
-    this.subscriptions.length = 0;
+    const { first, more } = this;
+    this.first = undefined;
+    this.more = undefined;
+    first?.unsubscribe();
+    if (more !== undefined) for (const s of more) s.unsubscribe();
   }
 
   private finish(): void {
     this.finished = true;
-    this.subscriptions.length = 0;
+    this.first = undefined;
+    this.more = undefined;
     if (this.result !== undefined) this.subscriber.next(this.result);
     this.subscriber.complete();
   }
