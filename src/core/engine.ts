@@ -10,9 +10,6 @@ import { TagAllocator } from './tagAllocator.js';
 import { performanceScheduler } from './clock.js';
 import { LatencyBudget } from './latencyBudget.js';
 import { endOfTurnScheduler } from './endOfTurnScheduler.js';
-
-const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
-const NOTHING_TO_CANCEL: Cancellable = { unsubscribe: () => {} };
 import { frame } from '../../operators/frame.js';
 import { matchReplies, type ReplyEvent } from '../../operators/matchReplies.js';
 import { prioritize } from '../../operators/prioritize.js';
@@ -21,6 +18,9 @@ import { rebuffer } from '../../operators/rebuffer.js';
 import { detectStalls } from '../../operators/detectStalls.js';
 import { socketSource } from '../../streams/socketSource.js';
 import { socketSink, type Written } from '../../streams/socketSink.js';
+
+const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
+const NOTHING_TO_CANCEL: Cancellable = { unsubscribe: () => {} };
 
 /** A snapshot of where the engine's work is. */
 export interface EngineStats {
