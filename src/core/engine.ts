@@ -9,7 +9,6 @@ import { Relay } from './relay.js';
 import { TagAllocator } from './tagAllocator.js';
 import { performanceScheduler } from './clock.js';
 import { LatencyBudget } from './latencyBudget.js';
-import { endOfTurnScheduler } from './endOfTurnScheduler.js';
 import { frame } from '../../operators/frame.js';
 import { matchReplies, type ReplyEvent } from '../../operators/matchReplies.js';
 import { prioritize } from '../../operators/prioritize.js';
@@ -295,7 +294,6 @@ export class Engine<H extends FrameHeader, M> {
             targetBytes: o.batchTargetBytes,
             maxBatchBytes: o.maxBatchBytes,
             copyBelow: o.copyBelow,
-            scheduler: o.flushScheduler ?? endOfTurnScheduler,
           }),
           socketSink<Batch<RequestRecord<H>>>(this.socket, { lowWaterMark: o.lowWaterMark, ready }),
         )

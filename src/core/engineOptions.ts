@@ -80,6 +80,4 @@ export interface EngineOptions {
   stallThresholdMs?: number | Readonly<Record<string, number>>;
   /** Clock and timers of stage times, timeouts and stall detection. Default: performance.now() with asyncScheduler timers. */
   scheduler?: SchedulerLike;
-  /** Runs the send path's end-of-turn batch flush. Default endOfTurnScheduler (setImmediate). */
-  flushScheduler?: SchedulerLike;
 }
