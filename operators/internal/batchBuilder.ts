@@ -110,7 +110,8 @@ export class BatchBuilder<U extends Unit> {
   /** Copies a small buffer onto the open run in the slab, moving to a fresh slab when full. */
   private copyIntoRun(buf: Buffer): void {
     if (this.slabUsed + buf.length > this.slab.length) {
-      if (this.runStart >= 0 && this.slabUsed > this.runStart) this.buffers.push(this.slab.subarray(this.runStart, this.slabUsed));
+      // The run so far leaves as one view of the full slab; it goes on in the next.
+      if (this.runStart >= 0) this.buffers.push(this.slab.subarray(this.runStart, this.slabUsed));
       this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, buf.length));
       this.slabUsed = 0;
       this.runStart = 0;

@@ -1,10 +1,10 @@
 import type { Socket } from 'node:net';
-import { BehaviorSubject, Observable, Subject, Subscription, type Observer, type SchedulerLike, combineLatest, distinctUntilChanged, filter, map, merge, share, take, tap } from 'rxjs';
+import { BehaviorSubject, Observable, Subject, Subscription, type Observer, type SchedulerLike, type Unsubscribable, combineLatest, distinctUntilChanged, filter, map, merge, share, take, tap } from 'rxjs';
 import type { Batch, FrameCursor, FramePart, FrameHeader } from './codec.js';
 import type { EngineCodec, EngineOptions } from './engineOptions.js';
 import { ConnectionClosedError, QueueFullError, RequestTimeoutError, toRxbridgeError } from './errors.js';
 import type { EngineEvent, RequestEvent, StallCause } from './events.js';
-import { RequestRecord, RequestState, type Cancellable } from './request.js';
+import { RequestRecord, RequestState } from './request.js';
 import { Relay } from './relay.js';
 import { TagAllocator } from './tagAllocator.js';
 import { performanceScheduler } from './clock.js';
@@ -19,7 +19,6 @@ import { socketSource } from '../../streams/socketSource.js';
 import { socketSink, type Written } from '../../streams/socketSink.js';
 
 const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
-const NOTHING_TO_CANCEL: Cancellable = { unsubscribe: () => {} };
 
 /** A snapshot of where the engine's work is. */
 export interface EngineStats {
@@ -116,10 +115,7 @@ export class Engine<H extends FrameHeader, M> {
    * after dispatch its reply is read and discarded.
    */
   request(meta: M): Observable<FramePart<H>> {
-    return new Observable<FramePart<H>>((subscriber) => {
-      const request = this.submit(meta, subscriber);
-      return () => request.unsubscribe();
-    });
+    return new Observable<FramePart<H>>((subscriber) => this.submit(meta, subscriber));
   }
 
   /**
@@ -129,16 +125,16 @@ export class Engine<H extends FrameHeader, M> {
    * directly (errors synchronously when the engine has ended or the queue is
    * full), at most once with complete or error, and never after unsubscribing.
    */
-  submit(meta: M, observer: Observer<FramePart<H>>): Cancellable {
+  submit(meta: M, observer: Observer<FramePart<H>>): Unsubscribable {
     if (this.endError) {
       observer.error(this.endError);
-      return NOTHING_TO_CANCEL;
+      return Subscription.EMPTY;
     }
     const queued = this.live.size - this.inFlight;
     const maxQueued = this.options.maxQueued ?? 65536;
     if (queued >= maxQueued) {
       observer.error(new QueueFullError('request queue', maxQueued));
-      return NOTHING_TO_CANCEL;
+      return Subscription.EMPTY;
     }
     const tag = this.tags.allocate();
     const buffers = this.codec.encode(meta, tag);

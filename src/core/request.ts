@@ -1,4 +1,4 @@
-import type { Observer } from 'rxjs';
+import type { Observer, Unsubscribable } from 'rxjs';
 import type { FrameHeader, FramePart, Lane, Unit } from './codec.js';
 
 /** Stage times in milliseconds from the engine's clock (`performance.now()` unless a scheduler is given); NaN until reached. */
@@ -25,17 +25,12 @@ export const enum RequestState {
   Abandoned = 5,
 }
 
-/** What submitting a request returns: unsubscribing drops it before dispatch, or discards its reply after. */
-export interface Cancellable {
-  unsubscribe(): void;
-}
-
 /**
  * One request on its way through the engine: the encoded unit, the caller's
  * observer, and its stage times. A record, not a closure chain, so the hot
  * path allocates one object per request.
  */
-export class RequestRecord<H extends FrameHeader = FrameHeader> implements Unit, Cancellable {
+export class RequestRecord<H extends FrameHeader = FrameHeader> implements Unit, Unsubscribable {
   state: RequestState = RequestState.Queued;
   readonly times: StageTimes;
   /** Reply payload bytes expected back (reads), counted against the byte window. */
@@ -71,7 +66,7 @@ export class RequestRecord<H extends FrameHeader = FrameHeader> implements Unit,
     return this.state === RequestState.Cancelled;
   }
 
-  /** The caller no longer wants the request (see Cancellable). */
+  /** The caller no longer wants it: dropped before dispatch, its reply discarded after. */
   unsubscribe(): void {
     this.canceller?.(this);
   }

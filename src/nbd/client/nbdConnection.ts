@@ -1,8 +1,7 @@
 import type { Socket } from 'node:net';
-import { type Observable, type Observer } from 'rxjs';
+import { type Observable, type Observer, type Unsubscribable } from 'rxjs';
 import type { FramePart } from '../../core/codec.js';
 import { Engine } from '../../core/engine.js';
-import type { Cancellable } from '../../core/request.js';
 import type { EngineOptions } from '../../core/engineOptions.js';
 import { Command } from '../protocol.js';
 import { encodeRequest } from '../requestEncoder.js';
@@ -32,7 +31,7 @@ export class NbdConnection implements ClientConnection {
     });
   }
 
-  submit(request: NbdRequest, observer: Observer<FramePart<NbdReplyHeader>>): Cancellable {
+  submit(request: NbdRequest, observer: Observer<FramePart<NbdReplyHeader>>): Unsubscribable {
     return this.engine.submit(request, observer);
   }
 

@@ -1,5 +1,4 @@
-import type { Observer, Subscriber } from 'rxjs';
-import type { Cancellable } from '../../core/request.js';
+import type { Observer, Subscriber, Unsubscribable } from 'rxjs';
 import type { FramePart } from '../../core/codec.js';
 import type { NbdReplyHeader } from '../replyDecoder.js';
 import type { PieceParent } from './replyObservers.js';
@@ -7,7 +6,7 @@ import type { NbdRequest } from './nbdRequest.js';
 
 /** Where a piece is sent: one connection's engine. */
 export interface PieceTarget {
-  submit(request: NbdRequest, observer: Observer<FramePart<NbdReplyHeader>>): Cancellable;
+  submit(request: NbdRequest, observer: Observer<FramePart<NbdReplyHeader>>): Unsubscribable;
 }
 
 /**
@@ -16,11 +15,11 @@ export interface PieceTarget {
  * succeeded; the first failure errors it and cancels the pieces not yet sent.
  * A record with counters instead of a combinator chain: one object per call.
  */
-export class PiecedOperation<T> implements PieceParent, Cancellable {
+export class PiecedOperation<T> implements PieceParent, Unsubscribable {
   private remaining = 0;
   /** The pieces sent: most operations have one, so it gets a field of its own. */
-  private first: Cancellable | undefined = undefined;
-  private more: Cancellable[] | undefined = undefined;
+  private first: Unsubscribable | undefined = undefined;
+  private more: Unsubscribable[] | undefined = undefined;
   private finished = false;
 
   /** @param result emitted on success; `undefined` completes without a value (writes, flush, …). */

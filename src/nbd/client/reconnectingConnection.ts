@@ -1,7 +1,6 @@
-import { BehaviorSubject, Subscription, filter, map, of, switchMap, take, timer, type Observable, type Observer } from 'rxjs';
+import { BehaviorSubject, Subscription, filter, map, of, switchMap, take, timer, type Observable, type Observer, type Unsubscribable } from 'rxjs';
 import type { FramePart } from '../../core/codec.js';
 import type { EngineStats } from '../../core/engine.js';
-import type { Cancellable } from '../../core/request.js';
 import type { EngineEvent } from '../../core/events.js';
 import { QueueFullError, RxbridgeError } from '../../core/errors.js';
 import { OffsetDataAssembler, type NbdReplyHeader } from '../replyDecoder.js';
@@ -34,8 +33,8 @@ const STATS_ZERO: EngineStats = {
  * connection; if that connection is lost before the reply is complete, it is
  * held and sent again (NBD reads and writes are idempotent) on the next one.
  */
-class ReplayingRequest implements Observer<Part>, Cancellable {
-  private inner: Cancellable | undefined;
+class ReplayingRequest implements Observer<Part>, Unsubscribable {
+  private inner: Unsubscribable | undefined;
   private sentOn: NbdConnection | undefined;
   done = false;
 
@@ -129,7 +128,7 @@ export class ReconnectingConnection implements ClientConnection {
     return (this.current$.value?.load ?? 0) + this.waiting.size;
   }
 
-  submit(request: NbdRequest, observer: Replayable): Cancellable {
+  submit(request: NbdRequest, observer: Replayable): Unsubscribable {
     const r = new ReplayingRequest(this, request, observer);
     this.counts.submitted++;
     const current = this.current$.value;
