@@ -1,19 +1,34 @@
 import { Observable, asyncScheduler, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import type { FrameHeader, FramePart } from '../src/core/codec.js';
 import { ConnectionClosedError, RequestTimeoutError, UnknownTagError, toRxbridgeError } from '../src/core/errors.js';
+import { TagTable } from '../src/core/tagTable.js';
 
 /** What `matchReplies` emits: a reply part for a request, or the end of a request that got no reply. */
 export type ReplyEvent<H extends FrameHeader, R> =
   | { readonly kind: 'part'; readonly record: R; readonly part: FramePart<H> }
   | { readonly kind: 'failed'; readonly record: R; readonly error: Error };
 
+/**
+ * What the pending table must do. A `Map` (the default) fails pending
+ * requests in registration order; a `TagTable` (what the engine passes) does
+ * not churn the heap under load (see TagTable) and fails them in no order.
+ */
+export interface PendingTable<R> {
+  get(tag: number): R | undefined;
+  set(tag: number, record: R): unknown;
+  delete(tag: number): boolean;
+  values(): Iterable<R>;
+  clear(): void;
+  readonly size: number;
+}
+
 export interface MatchRepliesOptions<R extends { readonly tag: number }> {
   /**
    * The table of requests awaiting replies, keyed by tag. Pass one in when the
    * decoder needs to look requests up (NBD simple replies carry no length);
-   * it belongs to one connection.
+   * it belongs to one connection. Tags are unsigned 32-bit integers.
    */
-  pending?: Map<number, R>;
+  pending?: PendingTable<R>;
   /** Per-request timeout from registration, in ms; 0 or absent: none. */
   timeoutMs?: number;
   scheduler?: SchedulerLike;
@@ -54,7 +69,7 @@ export function matchReplies<H extends FrameHeader, R extends { readonly tag: nu
       const pending = options.pending ?? new Map<number, R>();
       const timeoutMs = options.timeoutMs ?? 0;
       const scheduler = options.scheduler ?? asyncScheduler;
-      const timers = new Map<number, Subscription>();
+      const timers = new TagTable<Subscription>();
       const timedOut = new Set<number>();
       let ended: Error | undefined;
 

@@ -1,6 +1,7 @@
 import { Observable, type Observer, type OperatorFunction } from 'rxjs';
 import { InvalidArgumentError, QueueFullError } from '../src/core/errors.js';
 import { CostQueue } from './internal/costQueue.js';
+import { inFlightCosts } from './internal/inFlightCosts.js';
 import { defaultCost, defaultIsCancelled } from './internal/itemDefaults.js';
 
 export interface WindowOptions<T> {
@@ -25,6 +26,12 @@ export interface WindowOptions<T> {
    * at the next release.
    */
   readonly budget?: { readonly limit: number };
+  /**
+   * A key unique among the items in flight (e.g. the request tag, an unsigned
+   * 32-bit integer): the items in flight are then kept in a TagTable instead
+   * of a Map keyed by the items, which churns (see TagTable).
+   */
+  readonly keyOf?: (item: T) => number;
 }
 
 /**
@@ -77,7 +84,7 @@ export function window<T>(options: WindowOptions<T>): OperatorFunction<T, T> {
     new Observable<T>((subscriber) => {
       const queue = new CostQueue<T>();
       /** Admitted items and the cost each holds (stored, so a release subtracts exactly what was added). */
-      const inFlight = new Map<T, number>();
+      const inFlight = inFlightCosts(options.keyOf);
       let inFlightBytes = 0;
       const budget = options.budget;
       let draining = false;

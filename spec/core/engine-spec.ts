@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Observable, firstValueFrom, lastValueFrom, toArray, type Subscription } from 'rxjs';
+import { Observable, asyncScheduler, firstValueFrom, lastValueFrom, toArray, type SchedulerLike, type Subscription } from 'rxjs';
 import type { Socket } from 'node:net';
 import { connect } from '../../streams/connect.js';
 import { Engine } from '../../src/core/engine.js';
@@ -115,6 +115,28 @@ describe('Engine (loopback, toy codec)', () => {
     const late: string[] = [];
     engine.submit({ lane: 'command', payload: Buffer.from('x') }, { next: () => late.push('next'), error: (e: unknown) => late.push((e as RxbridgeError).code), complete: () => late.push('complete') });
     expect(late).to.deep.equal(['RXB_CONNECTION_CLOSED']); // synchronously, once
+  });
+
+  it('lets small commands, not large reads, shrink the byte window when they come back late', async () => {
+    server = await startToyServer();
+    // A clock the test moves: a reply that arrives after `clock.t += 50` took 50 ms.
+    const clock = { t: 0 };
+    const scheduler = Object.assign(Object.create(asyncScheduler) as SchedulerLike, { now: () => clock.t });
+    const maxBytes = 8 * 1024 * 1024;
+    const engine = new Engine(await open(server.port), toyCodec, { maxBytes, latencyTargetMs: 5, scheduler });
+    const late = (payloadBytes: number) => {
+      const reply = replyOf(engine.request({ lane: 'command', payload: Buffer.alloc(payloadBytes) }));
+      clock.t += 50;
+      return reply;
+    };
+    await replyOf(engine.request({ lane: 'command', payload: Buffer.alloc(16) })); // 0 ms: the baseline
+    // A read moving 2 × 100 KiB is late behind nothing but the reads its caller queued: not a probe.
+    for (let i = 0; i < 5; i++) await late(100 * 1024);
+    expect(engine.stats().windowBytes).to.equal(maxBytes);
+    // A small command as late means a queue in front of commands: the window shrinks.
+    await late(16);
+    expect(engine.stats().windowBytes).to.equal(Math.floor(maxBytes * 0.7));
+    engine.terminate();
   });
 
   it('reports stage times in order for every request on events$', async () => {

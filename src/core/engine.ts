@@ -7,6 +7,7 @@ import type { EngineEvent, RequestEvent, StallCause } from './events.js';
 import { RequestRecord, RequestState } from './request.js';
 import { Relay } from './relay.js';
 import { TagAllocator } from './tagAllocator.js';
+import { TagTable } from './tagTable.js';
 import { performanceScheduler } from './clock.js';
 import { LatencyBudget } from './latencyBudget.js';
 import { frame } from '../../operators/frame.js';
@@ -57,9 +58,11 @@ export class Engine<H extends FrameHeader, M> {
   /** Stage times per request, stalls with their cause, connection state. Costs nothing while unobserved. */
   readonly events$: Observable<EngineEvent>;
 
-  private readonly pending = new Map<number, RequestRecord<H>>();
-  private readonly live = new Set<RequestRecord<H>>();
-  private readonly tags = new TagAllocator(this.pending);
+  /** Requests admitted and awaiting their reply, by tag (not Maps: see TagTable). */
+  private readonly pending = new TagTable<RequestRecord<H>>();
+  /** Every request queued or in flight, by tag. */
+  private readonly live = new TagTable<RequestRecord<H>>();
+  private readonly tags = new TagAllocator(this.live);
   private readonly submissions = new Relay<RequestRecord<H>>();
   private readonly admitted = new Relay<RequestRecord<H>>();
   private readonly released = new Relay<RequestRecord<H>>();
@@ -144,7 +147,7 @@ export class Engine<H extends FrameHeader, M> {
       tag, this.codec.lane(meta), buffers, bytes, this.codec.replyBytes(meta), meta, observer, this.now(),
     );
     record.canceller = this.cancel;
-    this.live.add(record);
+    this.live.set(record.tag, record);
     this.counts.submitted++;
     this.unsentBytes += bytes;
     this.emitRequest('submitted', record);
@@ -156,7 +159,7 @@ export class Engine<H extends FrameHeader, M> {
   private readonly cancel = (record: RequestRecord<H>): void => {
     if (record.state === RequestState.Queued) {
       record.state = RequestState.Cancelled;
-      this.live.delete(record);
+      this.live.delete(record.tag);
       this.unsentBytes -= record.bytes;
       this.emitRequest('cancelled', record);
     } else if (record.state === RequestState.Sending || record.state === RequestState.Sent) {
@@ -221,7 +224,8 @@ export class Engine<H extends FrameHeader, M> {
     if (this.endError) return;
     this.endError = error ?? new ConnectionClosedError('engine stopped');
     this.subscription.unsubscribe();
-    const records = [...this.live];
+    // Fail them in submission order, as a caller would expect.
+    const records = this.live.values().sort((a, b) => a.times.submitted - b.times.submitted || a.tag - b.tag);
     this.live.clear();
     this.pending.clear();
     // Nothing is in flight any more: idle() (and so a polite close) must not wait for replies that cannot come.
@@ -284,6 +288,7 @@ export class Engine<H extends FrameHeader, M> {
             cost,
             credit,
             isCancelled,
+            keyOf: (r) => r.tag,
           }),
           tap((record) => this.onAdmit(record)),
           rebuffer<RequestRecord<H>>({
@@ -363,14 +368,15 @@ export class Engine<H extends FrameHeader, M> {
     if (Number.isNaN(record.times.replied)) {
       const now = this.now();
       record.times.replied = now;
-      if (this.budget !== undefined && record.lane === 'command') this.budget.observe(now - record.times.submitted, now);
+      const budget = this.budget;
+      if (budget !== undefined && record.lane === 'command' && record.cost <= budget.probeMaxBytes) budget.observe(now - record.times.submitted, now);
       this.emitRequest('replied', record);
     }
     const done = part.last && part.header.final;
     if (record.state !== RequestState.Abandoned) record.observer.next(part);
     if (done) {
       this.release(record);
-      this.live.delete(record);
+      this.live.delete(record.tag);
       record.times.completed = this.now();
       if (record.state === RequestState.Abandoned) {
         record.state = RequestState.Done;
@@ -393,7 +399,7 @@ export class Engine<H extends FrameHeader, M> {
   }
 
   private settleError(record: RequestRecord<H>, error: Error): void {
-    this.live.delete(record);
+    this.live.delete(record.tag);
     const wanted = record.state !== RequestState.Abandoned && record.state !== RequestState.Cancelled && record.state !== RequestState.Done;
     record.state = RequestState.Done;
     record.times.completed = this.now();

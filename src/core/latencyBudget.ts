@@ -11,6 +11,8 @@ export interface LatencyBudgetOptions {
   stepBytes?: number;
   /** Multiplier applied when a command was late. Default 0.7. */
   shrinkFactor?: number;
+  /** Commands that hold at most this many bytes in flight are the probes the budget listens to. Default minBytes / 2. */
+  probeMaxBytes?: number;
   /** The baseline (the smallest latency seen) is forgotten after this long, so it follows a device that slows down. Default 10 s. */
   baselineMs?: number;
 }
@@ -27,6 +29,12 @@ export interface LatencyBudgetOptions {
  * were late for the same reason); well under it, it grows additively.
  * Slow devices therefore keep their full budget, and only a queue we built
  * ourselves makes it shrink.
+ *
+ * Only small commands are probes. A large read's latency is mostly the large
+ * reads ahead of it, a queue its caller asked for by choosing the depth, and
+ * on a busy machine one scheduling hiccup made it shrink a pure 256 KiB read
+ * stream to one request in flight. A small command behind the same bytes is
+ * as late, so mixed traffic is still held to the target.
  */
 export class LatencyBudget {
   /** The current bytes-in-flight budget: read by the window on each admission. */
@@ -38,6 +46,8 @@ export class LatencyBudget {
   private readonly step: number;
   private readonly factor: number;
   private readonly baselineMs: number;
+  /** Commands holding more bytes than this are not observed (see the class comment). */
+  readonly probeMaxBytes: number;
 
   constructor(private readonly options: LatencyBudgetOptions, initialBytes = options.maxBytes) {
     const { targetMs, minBytes, maxBytes } = options;
@@ -47,6 +57,7 @@ export class LatencyBudget {
     this.step = options.stepBytes ?? Math.ceil(minBytes / 4);
     this.factor = options.shrinkFactor ?? 0.7;
     this.baselineMs = options.baselineMs ?? 10_000;
+    this.probeMaxBytes = options.probeMaxBytes ?? Math.floor(minBytes / 2);
     if (!(this.factor > 0 && this.factor < 1)) throw new InvalidArgumentError('shrinkFactor must be in (0, 1)');
     this.limit = Math.min(maxBytes, Math.max(minBytes, initialBytes));
   }
