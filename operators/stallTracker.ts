@@ -1,5 +1,6 @@
 import type { StallCause, StallEvent } from '../src/core/events.js';
 import type { RequestRecord } from '../src/core/request.js';
+import { PendingInOrder } from './internal/pendingInOrder.js';
 
 /** Where stall events go; a closed sink stops the loops (downstream unsubscribed). */
 export interface StallSink {
@@ -22,7 +23,7 @@ interface ClassState {
   readonly name: string;
   readonly thresholdMs: number;
   /** Pending requests in submission order: the first one is the oldest. */
-  readonly pending: Set<RequestRecord<any>>;
+  readonly pending: PendingInOrder<RequestRecord<any>>;
   stall: ActiveStall | undefined;
 }
 
@@ -53,11 +54,10 @@ export class StallTracker {
   submitted(cls: string, record: RequestRecord<any>, now: number): boolean {
     let state = this.classes.get(cls);
     if (state === undefined) {
-      state = { name: cls, thresholdMs: this.thresholdFor(cls), pending: new Set(), stall: undefined };
+      state = { name: cls, thresholdMs: this.thresholdFor(cls), pending: new PendingInOrder(), stall: undefined };
       this.classes.set(cls, state);
     }
-    if (state.pending.has(record)) return false;
-    state.pending.add(record);
+    if (!state.pending.add(record)) return false;
     if (++this.pendingCount > 1) return false;
     this.lastProgress = now;
     return true;
@@ -75,7 +75,7 @@ export class StallTracker {
     }
     const classStall = state?.stall;
     if (classStall === undefined || sink.closed) return;
-    const oldest = first(state!.pending);
+    const oldest = state!.pending.oldest();
     if (oldest === undefined || now - oldest.times.submitted <= state!.thresholdMs) {
       state!.stall = undefined;
       sink.next(stallEvent('end', state!.name, classStall, now, state!.pending.size));
@@ -86,7 +86,7 @@ export class StallTracker {
   check(now: number, sink: StallSink): void {
     let oldestOverall: RequestRecord<any> | undefined;
     for (const state of this.classes.values()) {
-      const oldest = first(state.pending);
+      const oldest = state.pending.oldest();
       if (oldest === undefined) continue;
       if (oldestOverall === undefined || oldest.times.submitted < oldestOverall.times.submitted) oldestOverall = oldest;
       if (state.stall !== undefined || now - oldest.times.submitted <= state.thresholdMs) continue;
@@ -109,19 +109,12 @@ export class StallTracker {
   }
 }
 
-function first<T>(set: Set<T>): T | undefined {
-  for (const item of set) return item;
-  return undefined;
-}
-
 /** Tags of the first pending requests, oldest first within each class. */
 function tagsOf(states: Iterable<ClassState>): number[] {
   const tags: number[] = [];
   for (const state of states) {
-    for (const record of state.pending) {
-      if (tags.length === MAX_TAGS) return tags;
-      tags.push(record.tag);
-    }
+    for (const record of state.pending.firstOnes(MAX_TAGS - tags.length)) tags.push(record.tag);
+    if (tags.length === MAX_TAGS) return tags;
   }
   return tags;
 }

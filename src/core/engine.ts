@@ -9,6 +9,7 @@ import { Relay } from './relay.js';
 import { TagAllocator } from './tagAllocator.js';
 import { TagTable } from './tagTable.js';
 import { performanceScheduler } from './clock.js';
+import { microtaskScheduler } from './microtaskScheduler.js';
 import { LatencyBudget } from './latencyBudget.js';
 import { frame } from '../../operators/frame.js';
 import { matchReplies, type ReplyEvent } from '../../operators/matchReplies.js';
@@ -295,6 +296,7 @@ export class Engine<H extends FrameHeader, M> {
             targetBytes: o.batchTargetBytes,
             maxBatchBytes: o.maxBatchBytes,
             copyBelow: o.copyBelow,
+            scheduler: microtaskScheduler,
           }),
           socketSink<Batch<RequestRecord<H>>>(this.socket, { lowWaterMark: o.lowWaterMark, ready }),
         )
