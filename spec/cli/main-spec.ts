@@ -35,6 +35,13 @@ describe('rxbridge (main)', () => {
     for (const command of ['info', 'copy', 'bench']) expect(help).to.match(new RegExp(`\\n  ${command} `));
   });
 
+  it('prints the version of package.json with --version and exits 0', async () => {
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const r = await runCli(['--version']);
+    expect(r.code).to.equal(0);
+    expect(r.stdout.toString().trim()).to.equal(pkg.version);
+  });
+
   it('exits 1 on an unknown command, with a hint', async () => {
     const r = await runCli(['frobnicate']);
     expect(r.code).to.equal(1);

@@ -9,6 +9,7 @@ import { registerCopy } from './copy.js';
 import { registerBench } from './bench.js';
 import { registerLab } from './lab.js';
 import { registerServe } from './serve.js';
+import { packageVersion } from './version.js';
 
 const COMMANDS: readonly RegisterCommand[] = [registerInfo, registerCopy, registerBench, registerLab, registerServe];
 
@@ -21,6 +22,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   const context: CliContext = { io, exitCode: 0 };
   const program = new Command('rxbridge')
     .description('a reactive protocol engine for request/response device protocols (NBD first)')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(add --help for usage)');
