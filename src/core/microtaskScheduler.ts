@@ -1,4 +1,5 @@
 import { Subscription, asyncScheduler, type SchedulerAction, type SchedulerLike } from 'rxjs';
+import { performanceScheduler } from './clock.js';
 
 /** One piece of work queued as a microtask; unsubscribing before it runs cancels it. */
 class MicrotaskAction<T> extends Subscription implements SchedulerAction<T> {
@@ -26,7 +27,7 @@ class MicrotaskAction<T> extends Subscription implements SchedulerAction<T> {
  * default, which TestScheduler can virtualise.
  */
 export const microtaskScheduler: SchedulerLike = {
-  now: () => performance.now(),
+  now: performanceScheduler.now,
   schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay = 0, state?: T): Subscription {
     if (delay > 0) return asyncScheduler.schedule(work, delay, state);
     const action = new MicrotaskAction(work);
