@@ -1,7 +1,8 @@
 /**
  * rxbridge against the C peers, in one run on one machine: `nbdkit memory`
- * on 127.0.0.1, pre-filled; then, alternating peer and rxbridge (A B A B)
- * over several rounds, fio's nbd engine against `rxbridge bench` (4 KiB
+ * on 127.0.0.1, pre-filled; then, alternating peer and rxbridge over several
+ * rounds (peer first in odd rounds, rxbridge first in even ones, so neither
+ * side always runs on what the other left behind), fio's nbd engine against `rxbridge bench` (4 KiB
  * random read/write at depth 32, 256 KiB sequential read/write at depth 16),
  * `nbdcopy --connections=1` against `rxbridge copy` for the whole export in
  * each direction, and a raw Node.js socket ceiling. Prints a Markdown table
@@ -24,6 +25,7 @@ import { headline, runFio, runRxbridgeBench } from './compare/benchJobs.js';
 import { runChild } from './compare/child.js';
 import { runNbdcopy, runRxbridgeCopy, type CopyDirection, type CopyPaths } from './compare/copyJobs.js';
 import { describeMachine } from './compare/machine.js';
+import { bareNodeSeconds, environmentWithoutExtraCaCerts } from './compare/nodeStartup.js';
 import { renderReport, type JobOutcome } from './compare/report.js';
 import { median, type BenchJobSpec, type Sample } from './compare/sample.js';
 
@@ -53,6 +55,16 @@ const BENCH_JOBS: readonly BenchJobSpec[] = [
   { rw: 'write', bs: 256 * 1024, qd: 16 },
 ];
 const COPY_JOBS: readonly CopyDirection[] = ['file-to-nbd', 'nbd-to-file'];
+
+/** Runs both sides of one job, peer first in rounds 0, 2, 4…, rxbridge first in the others; returns [peer, rxbridge]. */
+async function pair<T>(round: number, peer: () => Promise<T>, ours: () => Promise<T>): Promise<[T, T]> {
+  if (round % 2 === 0) {
+    const theirs = await peer();
+    return [theirs, await ours()];
+  }
+  const mine = await ours();
+  return [await peer(), mine];
+}
 
 function log(text: string): void {
   process.stderr.write(`${text}\n`);
@@ -128,6 +140,9 @@ async function main(): Promise<void> {
     const inHash = await sha256(paths.inFile);
     await runChild('nbdcopy', ['--connections=1', paths.inFile, peer.uri]);
     const startup = await startupSeconds(peer.uri);
+    const withoutCaCerts = environmentWithoutExtraCaCerts();
+    const bareNode = await bareNodeSeconds(smoke ? 1 : 5);
+    const bareNodeWithout = withoutCaCerts && (await bareNodeSeconds(smoke ? 1 : 5, withoutCaCerts));
 
     const jobs = new Map<string, JobOutcome>();
     const outcome = (job: string, unit: JobOutcome['unit'], peerName: string): JobOutcome => {
@@ -145,16 +160,22 @@ async function main(): Promise<void> {
     for (let round = 0; round < rounds; round++) {
       // Copies first: after the file → nbd copies the export holds in.img, so the copy out can be verified.
       for (const direction of COPY_JOBS) {
-        const theirs = await runNbdcopy(direction, paths);
-        const ours = await runRxbridgeCopy(direction, paths);
-        if (round === 0 && direction === 'nbd-to-file' && (await sha256(paths.outFile)) !== inHash) {
-          throw new Error('rxbridge copy nbd → file produced a file that differs from what was copied in');
-        }
+        const ourCopy = async (env?: NodeJS.ProcessEnv) => {
+          const sample = await runRxbridgeCopy(direction, paths, env);
+          if (round === 0 && direction === 'nbd-to-file' && (await sha256(paths.outFile)) !== inHash) {
+            throw new Error('rxbridge copy nbd → file produced a file that differs from what was copied in');
+          }
+          return sample;
+        };
+        const [theirs, ours] = await pair(round, () => runNbdcopy(direction, paths), () => ourCopy());
         record(outcome(copyLabel(direction), 'MB/s', 'nbdcopy -C 1'), round, theirs, ours);
+        if (withoutCaCerts !== undefined) {
+          // Same peer run: only rxbridge's process start differs.
+          record(outcome(`${copyLabel(direction)}, NODE_EXTRA_CA_CERTS unset`, 'MB/s', 'nbdcopy -C 1'), round, theirs, await ourCopy(withoutCaCerts));
+        }
       }
       for (const spec of BENCH_JOBS) {
-        const theirs = await runFio(peer.uri, spec, seconds);
-        const ours = await runRxbridgeBench(peer.uri, spec, seconds);
+        const [theirs, ours] = await pair(round, () => runFio(paths.uri, spec, seconds), () => runRxbridgeBench(paths.uri, spec, seconds));
         record(outcome(label(spec), headline(spec), 'fio nbd'), round, theirs, ours);
       }
       const c = JSON.parse((await runChild(process.execPath, ['--import', 'tsx', 'bench/compare/socketCeiling.ts', String(ceilingBytes)])).stdout);
@@ -169,12 +190,20 @@ async function main(): Promise<void> {
       machine,
       setup:
         `Server: \`nbdkit memory ${exportBytes}\` on 127.0.0.1, pre-filled with random data. ${rounds} round(s); in each, every job runs ` +
-        `peer then rxbridge (A B A B); medians. Block jobs: ${seconds} s each, time based, one connection. ` +
+        `peer and rxbridge back to back, peer first in odd rounds and rxbridge first in even ones (A B, B A, …); medians. Block jobs: ${seconds} s each, time based, one connection. ` +
         `Copies: the whole export, one connection, wall clock of a fresh process.`,
       jobs: [...jobs.values()],
       ceilingMBps: ceiling,
       notes: [
-        `Copy wall clock includes process start-up: \`node bin/rxbridge.js info URI\` (start, load the NBD client, connect, negotiate, close) takes ${(startup.info * 1000).toFixed(0)} ms here and \`--help\` ${(startup.help * 1000).toFixed(0)} ms; nbdcopy starts in a few ms.`,
+        `Copy wall clock includes process start-up: \`node bin/rxbridge.js info URI\` (start, load the NBD client, connect, negotiate, close) takes ${(startup.info * 1000).toFixed(0)} ms here and \`--help\` ${(startup.help * 1000).toFixed(0)} ms; nbdcopy starts in a few ms. ` +
+          `Node.js itself (\`node -e 0\`) takes ${(bareNode * 1000).toFixed(0)} ms.`,
+        ...(bareNodeWithout === undefined
+          ? []
+          : [
+              `NODE_EXTRA_CA_CERTS is set in this environment. Node.js 20 parses that certificate bundle at every process start, before any script runs: ` +
+                `\`node -e 0\` takes ${(bareNode * 1000).toFixed(0)} ms with it and ${(bareNodeWithout * 1000).toFixed(0)} ms without. ` +
+                'The "NODE_EXTRA_CA_CERTS unset" copy rows run rxbridge without it, against the same nbdcopy runs, as on a machine where it is not set.',
+            ]),
         'CPU s/GB: fio from its job thread\'s usr+sys; `rxbridge bench` from process.cpuUsage() of its whole process (GC and JIT included); copies from bash `times` of the process.',
         'Client and server share the machine: client CPU saved is server throughput gained.',
         'The socket ceiling: one Node.js process writes 1 MiB buffers, another receives through a reusable 256 KiB buffer.',

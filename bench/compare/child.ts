@@ -14,16 +14,21 @@ export interface ChildResult {
 }
 
 /**
+ * @param options.env The child's environment; the parent's by default.
  * @param measureCpu Run through `bash -c 'cmd; times'` and read the children's CPU from the last line.
  * @throws When the command exits non-zero: the message holds the tail of its stderr.
  */
-export function runChild(command: string, args: readonly string[], options: { measureCpu?: boolean; timeoutMs?: number } = {}): Promise<ChildResult> {
+export function runChild(
+  command: string,
+  args: readonly string[],
+  options: { measureCpu?: boolean; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<ChildResult> {
   const [file, argv] = options.measureCpu
     ? ['bash', ['-c', '"$@"; rc=$?; times; exit $rc', 'bash', command, ...args]]
     : [command, [...args]];
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

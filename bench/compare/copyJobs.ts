@@ -18,8 +18,8 @@ export interface CopyPaths {
   bytes: number;
 }
 
-async function timed(command: string, args: string[], bytes: number): Promise<Sample> {
-  const r = await runChild(command, args, { measureCpu: true });
+async function timed(command: string, args: string[], bytes: number, env?: NodeJS.ProcessEnv): Promise<Sample> {
+  const r = await runChild(command, args, { measureCpu: true, env });
   const MBps = bytes / 1e6 / r.seconds;
   return { value: MBps, MBps, cpuSecondsPerGB: r.cpuSeconds === undefined ? undefined : r.cpuSeconds / (bytes / 1e9) };
 }
@@ -33,7 +33,8 @@ export async function runNbdcopy(direction: CopyDirection, p: CopyPaths): Promis
   return timed('nbdcopy', ['--connections=1', ...ends(direction, p)], p.bytes);
 }
 
-export async function runRxbridgeCopy(direction: CopyDirection, p: CopyPaths): Promise<Sample> {
+/** @param env The CLI's environment; the benchmark's own by default. */
+export async function runRxbridgeCopy(direction: CopyDirection, p: CopyPaths, env?: NodeJS.ProcessEnv): Promise<Sample> {
   await rm(p.outFile, { force: true });
-  return timed(process.execPath, ['bin/rxbridge.js', 'copy', ...ends(direction, p)], p.bytes);
+  return timed(process.execPath, ['bin/rxbridge.js', 'copy', ...ends(direction, p)], p.bytes, env);
 }
