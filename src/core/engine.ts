@@ -10,6 +10,7 @@ import { TagAllocator } from './tagAllocator.js';
 import { TagTable } from './tagTable.js';
 import { performanceScheduler } from './clock.js';
 import { microtaskScheduler } from './microtaskScheduler.js';
+import { ReceivePlanner } from './receivePlanner.js';
 import { LatencyBudget } from './latencyBudget.js';
 import { frame } from '../../operators/frame.js';
 import { matchReplies, type ReplyEvent } from '../../operators/matchReplies.js';
@@ -82,7 +83,8 @@ export class Engine<H extends FrameHeader, M> {
   /** Requests in flight whose reply brings at least `directMin` bytes: while they are all there is, reads are split lead/data. */
   private largeInFlight = 0;
   private readonly directMin: number;
-  private readonly leadBuffer: Buffer | undefined;
+  /** Where reads land while large replies are expected; undefined when the codec cannot say (no receiveInto). */
+  private readonly receivePlanner: ReceivePlanner | undefined;
   /** Bytes admitted by the window and not yet handed to the kernel. */
   private admittedUnsent = 0;
   private readonly sendAheadBytes: number;
@@ -106,8 +108,7 @@ export class Engine<H extends FrameHeader, M> {
       : undefined;
     this.sendAheadBytes = options.sendAheadBytes ?? 256 * 1024;
     this.directMin = options.directReceiveBytes ?? 64 * 1024;
-    const leadBytes = codec.receiveInto && this.directMin > 0 ? codec.leadBytes ?? 0 : 0;
-    this.leadBuffer = leadBytes > 0 ? Buffer.allocUnsafe(leadBytes) : undefined;
+    this.receivePlanner = codec.receiveInto && this.directMin > 0 ? new ReceivePlanner(this.directMin, codec.leadBytes ?? 0) : undefined;
     this.events$ = this.buildEvents();
     this.startReceiving();
     this.startSending();
@@ -243,8 +244,8 @@ export class Engine<H extends FrameHeader, M> {
   private startReceiving(): void {
     const o = this.options;
     const cursor: FrameCursor<H> = { header: undefined, offset: 0, remaining: 0 };
-    const directMin = this.directMin;
-    const nextBuffer = this.codec.receiveInto && directMin > 0 ? () => this.directTarget(cursor, directMin) : undefined;
+    const planner = this.receivePlanner;
+    const nextBuffer = planner && (() => planner.next(cursor, this.largeInFlight > 0 && this.largeInFlight === this.inFlight, this.payloadDestination));
     const replies$ = socketSource(this.socket, { nextBuffer }).pipe(
       frame(this.codec.createDecoder((tag) => this.pending.get(tag)), { sliceAbove: o.sliceAbove, cursor }),
       matchReplies<H, RequestRecord<H>>(this.admitted, {
@@ -308,20 +309,12 @@ export class Engine<H extends FrameHeader, M> {
   }
 
   /** The destination of the payload bytes about to be read, if the request has one and still wants them. */
-  private directTarget(cursor: FrameCursor<H>, directMin: number): Buffer | undefined {
-    const header = cursor.header;
-    if (header === undefined) {
-      // Between frames with only large replies to come: read just the next
-      // frame's lead (its header, and whatever must precede the data), so
-      // the data itself can then land in its destination.
-      const lead = this.leadBuffer;
-      return lead !== undefined && this.largeInFlight > 0 && this.largeInFlight === this.inFlight ? lead : undefined;
-    }
-    if (cursor.remaining < directMin) return undefined;
+  private readonly payloadDestination = (cursor: FrameCursor<H>): Buffer | undefined => {
+    const header = cursor.header!;
     const record = this.pending.get(header.tag);
     if (record === undefined || (record.state !== RequestState.Sending && record.state !== RequestState.Sent)) return undefined;
     return this.codec.receiveInto!(record.meta as M, header, cursor.offset, cursor.remaining);
-  }
+  };
 
   private onAdmit(record: RequestRecord<H>): void {
     record.state = RequestState.Sending;
