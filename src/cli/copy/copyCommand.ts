@@ -17,7 +17,8 @@ import { tlsOptionsOf, type TlsCliFlags } from '../nbdOptions.js';
 export interface CopyCliOptions extends TlsCliFlags {
   progress?: boolean;
   connections: number;
-  requests: number;
+  /** Undefined: defaultRequests(). */
+  requests?: number;
   requestSize: number;
   flush?: boolean;
 }
@@ -49,8 +50,14 @@ async function openDestination(spec: string, io: CliIo, nbd: NbdEndpointOptions)
   }
 }
 
+/** Requests in flight when `--requests` is not given (measured: see copy.ts). */
+export function defaultRequests(src: string, dst: string): number {
+  return endpointKind(src) === 'nbd' && endpointKind(dst) === 'file' ? 2 : 16;
+}
+
 export async function copy(context: CliContext, src: string, dst: string, options: CopyCliOptions): Promise<number> {
-  const nbd: NbdEndpointOptions = { connections: options.connections, requests: options.requests, requestSize: options.requestSize, tls: tlsOptionsOf(options) };
+  const requests = options.requests ?? defaultRequests(src, dst);
+  const nbd: NbdEndpointOptions = { connections: options.connections, requests, requestSize: options.requestSize, tls: tlsOptionsOf(options) };
   const source = await openSource(src, context.io, nbd);
   let destination: CopyDestination;
   try {
@@ -61,7 +68,7 @@ export async function copy(context: CliContext, src: string, dst: string, option
   }
   const progress = createProgress(context.io, source.size, options.progress === true);
   try {
-    await runCopy(source, destination, { requests: options.requests, requestSize: options.requestSize, onProgress: (n) => progress.update(n) });
+    await runCopy(source, destination, { requests, requestSize: options.requestSize, onProgress: (n) => progress.update(n) });
     if (options.flush) await destination.flush();
   } catch (err) {
     progress.stop();
