@@ -2,8 +2,9 @@
  * rxbridge against the C peers, in one run on one machine: `nbdkit memory`
  * on 127.0.0.1, pre-filled; then, alternating peer and rxbridge over several
  * rounds (peer first in odd rounds, rxbridge first in even ones, so neither
- * side always runs on what the other left behind), fio's nbd engine against `rxbridge bench` (4 KiB
- * random read/write at depth 32, 256 KiB sequential read/write at depth 16),
+ * side always runs on what the other left behind), fio's nbd engine against
+ * `rxbridge bench` (4 KiB random read/write at depth 32, 256 KiB sequential
+ * read/write at depth 16),
  * `nbdcopy --connections=1` against `rxbridge copy` for the whole export in
  * each direction, and a raw Node.js socket ceiling. Prints a Markdown table
  * of medians and ratios and writes it to docs/BENCHMARKS.md.
