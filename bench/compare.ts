@@ -26,9 +26,9 @@ import { headline, runFio, runRxbridgeBench } from './compare/benchJobs.js';
 import { runChild } from './compare/child.js';
 import { runNbdcopy, runRxbridgeCopy, type CopyDirection, type CopyPaths } from './compare/copyJobs.js';
 import { describeMachine } from './compare/machine.js';
-import { bareNodeSeconds, environmentWithoutExtraCaCerts } from './compare/nodeStartup.js';
+import { environmentWithoutExtraCaCerts, medianNodeSeconds } from './compare/nodeStartup.js';
 import { renderReport, type JobOutcome } from './compare/report.js';
-import { median, type BenchJobSpec, type Sample } from './compare/sample.js';
+import type { BenchJobSpec, Sample } from './compare/sample.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -112,10 +112,8 @@ async function sha256(file: string): Promise<string> {
 }
 
 /** Median wall clock of a fresh `node bin/rxbridge.js ARGS…`. */
-async function cliSeconds(args: string[]): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < (smoke ? 1 : 3); i++) times.push((await runChild(process.execPath, ['bin/rxbridge.js', ...args])).seconds);
-  return median(times);
+function cliSeconds(args: string[]): Promise<number> {
+  return medianNodeSeconds(['bin/rxbridge.js', ...args], smoke ? 1 : 3);
 }
 
 /**
@@ -142,8 +140,8 @@ async function main(): Promise<void> {
     await runChild('nbdcopy', ['--connections=1', paths.inFile, peer.uri]);
     const startup = await startupSeconds(peer.uri);
     const withoutCaCerts = environmentWithoutExtraCaCerts();
-    const bareNode = await bareNodeSeconds(smoke ? 1 : 5);
-    const bareNodeWithout = withoutCaCerts && (await bareNodeSeconds(smoke ? 1 : 5, withoutCaCerts));
+    const bareNode = await medianNodeSeconds(['-e', '0'], smoke ? 1 : 5);
+    const bareNodeWithout = withoutCaCerts && (await medianNodeSeconds(['-e', '0'], smoke ? 1 : 5, withoutCaCerts));
 
     const jobs = new Map<string, JobOutcome>();
     const outcome = (job: string, unit: JobOutcome['unit'], peerName: string): JobOutcome => {

@@ -15,9 +15,9 @@ export function environmentWithoutExtraCaCerts(): NodeJS.ProcessEnv | undefined 
   return env;
 }
 
-/** Median wall clock, seconds, of `node -e 0` over `runs` fresh processes. */
-export async function bareNodeSeconds(runs: number, env?: NodeJS.ProcessEnv): Promise<number> {
+/** Median wall clock, seconds, of `node ARGS…` over `runs` fresh processes (`['-e', '0']`: Node.js alone). */
+export async function medianNodeSeconds(args: readonly string[], runs: number, env?: NodeJS.ProcessEnv): Promise<number> {
   const times: number[] = [];
-  for (let i = 0; i < runs; i++) times.push((await runChild(process.execPath, ['-e', '0'], { env })).seconds);
+  for (let i = 0; i < runs; i++) times.push((await runChild(process.execPath, args, { env })).seconds);
   return median(times);
 }
