@@ -86,7 +86,7 @@ async function build(): Promise<void> {
     await runChild('npm', ['run', 'build']);
   } catch (err) {
     // tsc emits despite type errors elsewhere in a shared tree; only a missing CLI is fatal.
-    if (!existsSync('dist/cli/main.js')) throw err;
+    if (!existsSync('dist/cli/rxbridge.cjs')) throw err;
     log(`warning: the build reported errors; using the emitted dist anyway:\n${(err as Error).message.slice(-600)}`);
   }
 }
