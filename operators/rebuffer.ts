@@ -4,8 +4,12 @@ import { InvalidArgumentError } from '../src/core/errors.js';
 import { BatchBuilder } from './internal/batchBuilder.js';
 
 export interface RebufferOptions {
-  /** A batch that reaches this many bytes is emitted at once (default 64 KiB). */
-  readonly targetBytes?: number;
+  /**
+   * A batch that reaches this many bytes is emitted at once (default 64 KiB).
+   * A function is asked at each unit: the engine widens it while the kernel
+   * takes every write at once (see SendAheadPolicy).
+   */
+  readonly targetBytes?: number | (() => number);
   /** Hard cap on a batch's bytes (default 1 MiB); larger payloads are split by reference. */
   readonly maxBatchBytes?: number;
   /** Buffers shorter than this are copied together into one buffer (default 4 KiB). */
@@ -51,11 +55,13 @@ export function rebuffer<U extends Unit>(options: RebufferOptions = {}): Operato
   const maxBatchBytes = options.maxBatchBytes ?? 1024 * 1024;
   const copyBelow = options.copyBelow ?? 4096;
   const scheduler = options.scheduler ?? asapScheduler;
-  if (!(maxBatchBytes >= 1) || !(copyBelow >= 0) || !((options.targetBytes ?? 1) >= 1)) {
+  const target = options.targetBytes ?? 64 * 1024;
+  if (!(maxBatchBytes >= 1) || !(copyBelow >= 0) || !(typeof target === 'function' || target >= 1)) {
     throw new InvalidArgumentError('rebuffer needs targetBytes >= 1, maxBatchBytes >= 1 and copyBelow >= 0');
   }
   // A full batch goes at once even when the target is set above the cap.
-  const targetBytes = Math.min(options.targetBytes ?? 64 * 1024, maxBatchBytes);
+  const fixedTarget = typeof target === 'function' ? 0 : Math.min(target, maxBatchBytes);
+  const targetBytes = typeof target === 'function' ? () => Math.min(Math.max(1, target()), maxBatchBytes) : () => fixedTarget;
 
   return (source) =>
     new Observable<Batch<U>>((subscriber) => {
@@ -83,7 +89,7 @@ export function rebuffer<U extends Unit>(options: RebufferOptions = {}): Operato
 
       const appendOne = (unit: U) => {
         builder.append(unit, emit);
-        if (builder.bytes >= targetBytes) {
+        if (builder.bytes >= targetBytes()) {
           emit(builder.take());
         } else if (!flushScheduled) {
           flushScheduled = true;

@@ -22,6 +22,12 @@ export interface SocketSinkOptions {
   lowWaterMark?: number;
   /** Told `false` when the sink stops writing and `true` when it writes again; changes only, starting from ready. */
   ready?: Pick<Observer<boolean>, 'next'>;
+  /**
+   * Called after each writev with its bytes and whether the kernel took them
+   * whole (nothing left waiting in Node's buffer): whether the send queue has
+   * room, before it gets as far as `ready`.
+   */
+  onWrite?: (bytes: number, takenWhole: boolean) => void;
   /** Bytes the sink may hold while not ready (default 64 MiB); more is a QueueFullError. */
   maxQueuedBytes?: number;
   /** Batches the sink may hold while not ready (default 65536); more is a QueueFullError. */
@@ -115,16 +121,19 @@ export function socketSink<B extends Batch>(socket: Socket, options: SocketSinkO
         if (subscriber.closed) return;
         try {
           if (held.length > 0 && socket.writableLength <= lowWaterMark) {
+            let bytes = 0;
             socket.cork();
             try {
               while (held.length > 0 && socket.writableLength <= lowWaterMark) {
                 const batch = held.shift()!;
                 heldBytes -= batch.bytes;
+                bytes += batch.bytes;
                 writeBatch(batch);
               }
             } finally {
               socket.uncork();
             }
+            options.onWrite?.(bytes, socket.writableLength === 0);
           }
           setReady(held.length === 0 && socket.writableLength <= lowWaterMark);
         } catch (err) {
@@ -163,6 +172,7 @@ export function socketSink<B extends Batch>(socket: Socket, options: SocketSinkO
             } finally {
               socket.uncork();
             }
+            options.onWrite?.(batch.bytes, socket.writableLength === 0);
             setReady(socket.writableLength <= lowWaterMark);
           } catch (err) {
             fail(err);

@@ -139,6 +139,25 @@ describe('Engine (loopback, toy codec)', () => {
     engine.terminate();
   });
 
+  it('writes a burst of bulk requests in one large writev, but narrow batches once a command is about', async () => {
+    server = await startToyServer({});
+    const bulk = () => Array.from({ length: 4 }, (_, i): ToyRequest => ({ lane: 'data', payload: Buffer.alloc(200 * 1024, i), parts: 1 }));
+    const batchesFor = async (options: { freeFlowBytes?: number }, first: ToyRequest[]) => {
+      const engine = new Engine(await open(server.port), toyCodec, options);
+      await Promise.all([...first, ...bulk()].map((r) => replyOf(engine.request(r))));
+      const batches = engine.stats().batches;
+      engine.terminate();
+      lease?.unsubscribe();
+      return batches;
+    };
+    // Pure bulk: the turn's 800 KiB go out together (the kernel takes them whole on loopback).
+    expect(await batchesFor({}, [])).to.be.at.most(2);
+    // The narrow limits: a batch per request.
+    expect(await batchesFor({ freeFlowBytes: 0 }, [])).to.be.at.least(4);
+    // A command in the same burst narrows them too.
+    expect(await batchesFor({}, [{ lane: 'command', payload: Buffer.alloc(16), parts: 1 }])).to.be.at.least(4);
+  });
+
   it('reports stage times in order for every request on events$', async () => {
     server = await startToyServer();
     const engine = new Engine(await open(server.port), toyCodec);

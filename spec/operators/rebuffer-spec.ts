@@ -109,6 +109,26 @@ describe('rebuffer', () => {
     expect(batches.map((x) => x.units)).to.deep.equal([[a, b], [c]]);
   });
 
+  it('asks a targetBytes function at each unit, capped at maxBatchBytes', () => {
+    const source = new Subject<Unit>();
+    const batches: Batch<Unit>[] = [];
+    const scheduler = new ManualScheduler();
+    let target = 100;
+    source.pipe(rebuffer({ scheduler, targetBytes: () => target, maxBatchBytes: 1000 })).subscribe((b) => batches.push(b));
+    const [a, b, c, d] = [unit([60]), unit([60]), unit([600]), unit([600])];
+    source.next(a);
+    source.next(b);
+    expect(batches.map((x) => x.units)).to.deep.equal([[a, b]]);
+    target = 10_000; // wider than the cap: the cap decides
+    source.next(c);
+    expect(batches).to.have.length(1);
+    source.next(d);
+    expect(batches.map((x) => x.units)).to.deep.equal([[a, b], [c]]);
+    expect(batches[1].bytes).to.equal(600); // d would have taken the batch past the cap
+    scheduler.endTurn();
+    expect(batches.map((x) => x.units)).to.deep.equal([[a, b], [c], [d]]);
+  });
+
   it('copies a run of small buffers longer than one slab without ever rewriting bytes already handed on', () => {
     const source = new Subject<Unit>();
     const batches: Batch<Unit>[] = [];

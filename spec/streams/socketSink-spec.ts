@@ -160,6 +160,23 @@ describe('socketSink', () => {
       expect(hash.digest('hex')).to.equal(stream.hash.digest('hex'));
     });
 
+    it('tells onWrite the bytes of each writev and whether the kernel took them whole', async () => {
+      const writes: [number, boolean][] = [];
+      const batches = Array.from({ length: 64 }, (_, i) => batchOf([Buffer.alloc(256 * KiB, i)]));
+      const source = new Subject<Batch>();
+      const { r } = run(lo.client, source, { onWrite: (bytes, whole) => writes.push([bytes, whole]) });
+      for (const b of batches) source.next(b);
+      source.complete();
+      await settle(() => r.written.length);
+      // The kernel takes the first writes whole; once its queue is full, a write leaves bytes waiting.
+      expect(writes[0]).to.deep.equal([256 * KiB, true]);
+      expect(writes.some(([, whole]) => !whole)).to.equal(true);
+      lo.peer.resume();
+      await waitFor(() => r.completed, 'completion');
+      // Held batches go out in later writevs, reported too: every byte once.
+      expect(writes.reduce((sum, [bytes]) => sum + bytes, 0)).to.equal(64 * 256 * KiB);
+    });
+
     it('errors with QueueFullError when upstream overfills its queue', async () => {
       const batches = batchesOf(new OddStream(24 * MiB));
       const source = new Subject<Batch>();

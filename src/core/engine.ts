@@ -12,6 +12,7 @@ import { performanceScheduler } from './clock.js';
 import { microtaskScheduler } from './microtaskScheduler.js';
 import { ReceivePlanner } from './receivePlanner.js';
 import { LatencyBudget } from './latencyBudget.js';
+import { SendAheadPolicy } from './sendAheadPolicy.js';
 import { frame } from '../../operators/frame.js';
 import { matchReplies, type ReplyEvent } from '../../operators/matchReplies.js';
 import { prioritize } from '../../operators/prioritize.js';
@@ -87,7 +88,8 @@ export class Engine<H extends FrameHeader, M> {
   private readonly receivePlanner: ReceivePlanner | undefined;
   /** Bytes admitted by the window and not yet handed to the kernel. */
   private admittedUnsent = 0;
-  private readonly sendAheadBytes: number;
+  /** How far past the kernel admissions may go, and how large write batches grow. */
+  private readonly sendAheadPolicy: SendAheadPolicy;
   private sendAhead!: BehaviorSubject<boolean>;
   private readonly budget: LatencyBudget | undefined;
   private endError: Error | undefined;
@@ -106,7 +108,11 @@ export class Engine<H extends FrameHeader, M> {
     this.budget = target > 0
       ? new LatencyBudget({ targetMs: target, minBytes: Math.min(maxBytes, options.minBytes ?? 256 * 1024), maxBytes })
       : undefined;
-    this.sendAheadBytes = options.sendAheadBytes ?? 256 * 1024;
+    this.sendAheadPolicy = new SendAheadPolicy({
+      narrowBytes: options.sendAheadBytes ?? 256 * 1024,
+      narrowBatchBytes: options.batchTargetBytes ?? 64 * 1024,
+      wideBytes: options.freeFlowBytes ?? options.maxBatchBytes ?? 1024 * 1024,
+    });
     this.directMin = options.directReceiveBytes ?? 64 * 1024;
     this.receivePlanner = codec.receiveInto && this.directMin > 0 ? new ReceivePlanner(this.directMin, codec.leadBytes ?? 0) : undefined;
     this.events$ = this.buildEvents();
@@ -294,12 +300,19 @@ export class Engine<H extends FrameHeader, M> {
           }),
           tap((record) => this.onAdmit(record)),
           rebuffer<RequestRecord<H>>({
-            targetBytes: o.batchTargetBytes,
+            targetBytes: () => this.sendAheadPolicy.batchTargetBytes,
             maxBatchBytes: o.maxBatchBytes,
             copyBelow: o.copyBelow,
             scheduler: microtaskScheduler,
           }),
-          socketSink<Batch<RequestRecord<H>>>(this.socket, { lowWaterMark: o.lowWaterMark, ready }),
+          socketSink<Batch<RequestRecord<H>>>(this.socket, {
+            lowWaterMark: o.lowWaterMark,
+            ready,
+            onWrite: (bytes, takenWhole) => {
+              this.sendAheadPolicy.onWrite(bytes, takenWhole);
+              this.updateSendAhead();
+            },
+          }),
         )
         .subscribe({
           next: (written) => this.onWritten(written),
@@ -318,8 +331,9 @@ export class Engine<H extends FrameHeader, M> {
 
   private onAdmit(record: RequestRecord<H>): void {
     record.state = RequestState.Sending;
+    if (record.lane === 'command') this.sendAheadPolicy.onCommand();
     this.admittedUnsent += record.bytes;
-    if (this.admittedUnsent >= this.sendAheadBytes && this.sendAhead.value) this.sendAhead.next(false);
+    this.updateSendAhead();
     this.inFlight++;
     this.inFlightBytes += record.cost;
     if (record.replyBytes >= this.directMin) this.largeInFlight++;
@@ -338,7 +352,13 @@ export class Engine<H extends FrameHeader, M> {
       if (record.state === RequestState.Sending) record.state = RequestState.Sent;
       this.emitRequest('dispatched', record);
     }
-    if (this.admittedUnsent < this.sendAheadBytes && !this.sendAhead.value) this.sendAhead.next(true);
+    this.updateSendAhead();
+  }
+
+  /** Admissions pause while the bytes admitted and not yet in the kernel reach the policy's send-ahead. */
+  private updateSendAhead(): void {
+    const open = this.admittedUnsent < this.sendAheadPolicy.sendAheadBytes;
+    if (open !== this.sendAhead.value) this.sendAhead.next(open);
   }
 
   private onReply(event: ReplyEvent<H, RequestRecord<H>>): void {

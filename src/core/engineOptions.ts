@@ -61,8 +61,16 @@ export interface EngineOptions {
    * reordered. Default 256 KiB.
    */
   sendAheadBytes?: number;
-  /** Flush a write batch at this size. Default 64 KiB. */
+  /** Flush a write batch at this size (while the socket pushes back, see freeFlowBytes). Default 64 KiB. */
   batchTargetBytes?: number;
+  /**
+   * While the kernel takes every write at once, the send-ahead and the batch
+   * target are both this: a turn's requests go out in one writev of up to
+   * this size (see SendAheadPolicy). The first push-back from the socket
+   * returns to sendAheadBytes and batchTargetBytes. Default maxBatchBytes;
+   * 0 keeps the narrow limits throughout.
+   */
+  freeFlowBytes?: number;
   /** A write batch never exceeds this. Default 1 MiB. */
   maxBatchBytes?: number;
   /** Units below this size are copied together into one buffer. Default 4 KiB. */

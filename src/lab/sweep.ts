@@ -20,6 +20,7 @@ export const SWEEP_VARIANTS: readonly LabVariant[] = [
   { label: 'fixed window 32M', options: { maxBytes: 32 * MiB, latencyTargetMs: 0 } },
   { label: 'split 64K', options: { maxRequestBytes: 64 * KiB } },
   { label: 'split 1M', options: { maxRequestBytes: MiB } },
-  { label: 'no batching', options: { batchTargetBytes: 1, copyBelow: 0 } },
+  { label: 'no batching', options: { batchTargetBytes: 1, freeFlowBytes: 0, copyBelow: 0 } },
+  { label: 'narrow send-ahead only', options: { freeFlowBytes: 0 } },
   { label: 'nagle on', options: { noDelay: false } },
 ];
