@@ -6,8 +6,8 @@ import { BatchBuilder } from './internal/batchBuilder.js';
 export interface RebufferOptions {
   /**
    * A batch that reaches this many bytes is emitted at once (default 64 KiB).
-   * A function is asked at each unit: the engine widens it while the kernel
-   * takes every write at once (see SendAheadPolicy).
+   * A function is asked at each unit: the engine widens it during pure bulk
+   * transfer (see SendAheadPolicy).
    */
   readonly targetBytes?: number | (() => number);
   /** Hard cap on a batch's bytes (default 1 MiB); larger payloads are split by reference. */

@@ -58,17 +58,18 @@ export interface EngineOptions {
   /**
    * Bytes the scheduler lets past it that the kernel has not taken yet; while
    * more are on their way, new requests wait where they can still be
-   * reordered. Default 256 KiB.
+   * reordered. Default 256 KiB (the narrow limit, see freeFlowBytes).
    */
   sendAheadBytes?: number;
-  /** Flush a write batch at this size (while the socket pushes back, see freeFlowBytes). Default 64 KiB. */
+  /** Flush a write batch at this size (the narrow limit, see freeFlowBytes). Default 64 KiB. */
   batchTargetBytes?: number;
   /**
-   * While the kernel takes every write at once, the send-ahead and the batch
-   * target are both this: a turn's requests go out in one writev of up to
-   * this size (see SendAheadPolicy). The first push-back from the socket
-   * returns to sendAheadBytes and batchTargetBytes. Default maxBatchBytes;
-   * 0 keeps the narrow limits throughout.
+   * During pure bulk transfer (no command-lane request admitted, and 4 times
+   * this many bytes in a row taken whole by the kernel) the send-ahead and the
+   * batch target both widen to this, so a turn's requests go out in one writev
+   * of up to this size. The next command, or a write the kernel does not take
+   * whole, returns them to sendAheadBytes and batchTargetBytes (see
+   * SendAheadPolicy). Default maxBatchBytes; 0 keeps the narrow limits.
    */
   freeFlowBytes?: number;
   /** A write batch never exceeds this. Default 1 MiB. */
