@@ -48,22 +48,41 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Resolves once something accepts connections on the port. */
+/**
+ * Resolves once the server on the port is listening. The probe reads the
+ * server's greeting before it closes, so the close is a FIN: closing with
+ * unread bytes would be a reset, which nbdkit logs as an error on its first
+ * connection ("reading initial client flags: conn->recv: Connection reset").
+ */
 export async function waitForPort(port: number, child: ChildProcess, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode} before listening`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host: '127.0.0.1', port }, () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
+    if (await probeGreeting(port, Math.max(100, deadline - Date.now()))) return;
     if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** true once a connection is accepted and the server has spoken or closed; false if refused. */
+function probeGreeting(port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    let connected = false;
+    const s = net.connect({ host: '127.0.0.1', port }, () => (connected = true));
+    const timer = setTimeout(() => s.destroy(), timeoutMs);
+    timer.unref();
+    s.once('data', () => {
+      s.end();
+      // a server that keeps the connection after the FIN is listening all the same
+      timer.refresh();
+    });
+    s.on('error', () => undefined);
+    s.once('close', () => {
+      clearTimeout(timer);
+      resolve(connected);
+    });
+    s.resume();
+  });
 }
 
 function stopper(child: ChildProcess): () => Promise<void> {

@@ -60,7 +60,7 @@ describe('TLS interop', function () {
       const extents = await lastValueFrom(client.blockStatus(0, 8 * MiB).pipe(toArray()));
       expect(extents.length).to.be.above(0);
       await lastValueFrom(client.close(), { defaultValue: undefined });
-      expect(nbdkit.stderr()).to.not.match(/error/i);
+      expect(nbdkit.stderr(), `nbdkit stderr: ${nbdkit.stderr()}`).to.not.match(/error/i);
     });
 
     it('presents the client certificate of the folder to nbdkit --tls-verify-peer; without one it is refused', async () => {
