@@ -33,8 +33,8 @@ export async function runNbdcopy(direction: CopyDirection, p: CopyPaths): Promis
   return timed('nbdcopy', ['--connections=1', ...ends(direction, p)], p.bytes);
 }
 
-/** @param env The CLI's environment; the benchmark's own by default. */
-export async function runRxbridgeCopy(direction: CopyDirection, p: CopyPaths, env?: NodeJS.ProcessEnv): Promise<Sample> {
+/** `bin/rxbridge copy`: the command npm links, launcher included. */
+export async function runRxbridgeCopy(direction: CopyDirection, p: CopyPaths): Promise<Sample> {
   await rm(p.outFile, { force: true });
-  return timed(process.execPath, ['bin/rxbridge.js', 'copy', ...ends(direction, p)], p.bytes, env);
+  return timed('bin/rxbridge', ['copy', ...ends(direction, p)], p.bytes);
 }

@@ -47,9 +47,19 @@ export function addTlsOptions(command: Command): Command {
     .option('--tls-key <file>', "the client certificate's private key (PEM)");
 }
 
-/** The client's TLS options from those flags (only the ones given). */
-export function tlsOptionsOf(flags: TlsCliFlags): NbdTlsOptions {
+/**
+ * Where bin/rxbridge puts NODE_EXTRA_CA_CERTS: Node.js 20 parses that bundle
+ * at every start-up, before any script runs (50 ms for Debian's 150
+ * certificates), though only a TLS connection without a CA of its own needs
+ * it. The client reads it then (`tlsExtraCaFile`).
+ */
+export const DEFERRED_EXTRA_CA_CERTS = 'RXBRIDGE_EXTRA_CA_CERTS';
+
+/** The client's TLS options from those flags (only the ones given), and the extra CA bundle bin/rxbridge handed over. */
+export function tlsOptionsOf(flags: TlsCliFlags, env: NodeJS.ProcessEnv = process.env): NbdTlsOptions {
   const options: NbdTlsOptions = {};
+  const extraCa = env[DEFERRED_EXTRA_CA_CERTS];
+  if (extraCa) options.tlsExtraCaFile = extraCa;
   if (flags.tls !== undefined) options.tls = flags.tls;
   if (flags.tlsCa !== undefined) options.tlsCa = flags.tlsCa;
   if (flags.tlsCert !== undefined) options.tlsCert = flags.tlsCert;

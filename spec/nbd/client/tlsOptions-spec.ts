@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { rootCertificates } from 'node:tls';
 import { resolveTls, type NbdTlsOptions } from '../../../src/nbd/client/tlsOptions.js';
 import { parseNbdUri } from '../../../src/nbd/uri.js';
 import { makeTestCertificates, writeCertificateDir, type TestCertificates } from '../../helpers/testCertificates.js';
@@ -54,6 +55,20 @@ describe('resolveTls', () => {
     expect(codeOf(() => resolve('nbds://h/', { tlsCert: join(dir, 'client-cert.pem') }))).to.equal('RXB_INVALID_ARGUMENT');
     expect(codeOf(() => resolve('nbds://h/', { tlsCa: join(dir, 'missing.pem') }))).to.equal('RXB_INVALID_ARGUMENT');
     expect(codeOf(() => resolve('nbds://h/?tls-certificates=/nonexistent/dir'))).to.equal('RXB_INVALID_ARGUMENT');
+  });
+
+  it('adds tlsExtraCaFile to the bundled roots when no CA is named, as NODE_EXTRA_CA_CERTS does', () => {
+    const extra = join(dir, 'ca-cert.pem');
+    const ca = resolve('nbds://h/', { tlsExtraCaFile: extra }).connection.ca as (string | Buffer)[];
+    expect(ca).to.have.length(rootCertificates.length + 1);
+    expect(ca.slice(0, -1)).to.deep.equal([...rootCertificates]);
+    expect(ca.at(-1)!.toString()).to.equal(certs.ca);
+    // A named CA replaces the default store, extra certificates included.
+    expect(resolve(`nbds://h/?tls-certificates=${dir}`, { tlsExtraCaFile: join(dir, 'server-cert.pem') }).connection.ca?.toString()).to.equal(certs.ca);
+    expect(resolve('nbds://h/', { tlsCa: extra, tlsExtraCaFile: join(dir, 'server-cert.pem') }).connection.ca?.toString()).to.equal(certs.ca);
+    expect(resolve('nbds://h/').connection.ca).to.equal(undefined);
+    expect(codeOf(() => resolve('nbds://h/', { tlsExtraCaFile: join(dir, 'missing.pem') }))).to.equal('RXB_INVALID_ARGUMENT');
+    expect(codeOf(() => resolve('nbd://h/', { tlsExtraCaFile: join(dir, 'missing.pem') }))).to.equal(undefined);
   });
 
   it('checks the certificate against the host, sending SNI only for names', () => {

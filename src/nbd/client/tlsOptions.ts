@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { rootCertificates } from 'node:tls';
 import { InvalidArgumentError, UnsupportedError } from '../../core/errors.js';
 import type { UpgradeTlsOptions } from '../../../streams/upgradeTls.js';
 import type { NbdUri } from '../uri.js';
@@ -22,6 +23,13 @@ export interface NbdTlsOptions {
   tls?: TlsMode;
   /** CA certificates (PEM file) the server's certificate must chain to; default the URI's `tls-certificates` folder, else Node's CA store. */
   tlsCa?: string;
+  /**
+   * A PEM file of CA certificates that extend Node's bundled roots when no CA
+   * is named (neither `tlsCa` nor the URI's folder), as NODE_EXTRA_CA_CERTS
+   * does. The CLI's launcher hands NODE_EXTRA_CA_CERTS over this way, so that
+   * Node.js does not parse the bundle at every start-up (bin/rxbridge).
+   */
+  tlsExtraCaFile?: string;
   /** Client certificate (PEM file), for servers that verify clients; needs `tlsKey`. */
   tlsCert?: string;
   /** The client certificate's private key (PEM file). */
@@ -57,7 +65,14 @@ export function resolveTls(uri: NbdUri, options: NbdTlsOptions): TlsPlan {
   }
 
   const dir = uri.tlsCertificates;
-  const ca = options.tlsCa !== undefined ? readPem(options.tlsCa, 'TLS CA') : dir !== undefined ? readPem(join(dir, CA_FILE), 'TLS CA') : undefined;
+  const ca =
+    options.tlsCa !== undefined
+      ? readPem(options.tlsCa, 'TLS CA')
+      : dir !== undefined
+        ? readPem(join(dir, CA_FILE), 'TLS CA')
+        : options.tlsExtraCaFile !== undefined
+          ? [...rootCertificates, readPem(options.tlsExtraCaFile, 'extra CA certificates (NODE_EXTRA_CA_CERTS)')!]
+          : undefined;
   let cert: Buffer | undefined;
   let key: Buffer | undefined;
   if (options.tlsCert !== undefined || options.tlsKey !== undefined) {
