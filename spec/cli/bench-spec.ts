@@ -36,6 +36,19 @@ describe('rxbridge bench', () => {
     expect(r).to.not.have.property('write');
   });
 
+  it('runs --ramp-time first and counts nothing of it, as fio\'s ramp_time', async () => {
+    const started = performance.now();
+    const r = await bench('--rw', 'randread', '--bs', '4k', '--qd', '8', '--time', '300ms', '--ramp-time', '300ms');
+    expect(performance.now() - started).to.be.above(600);
+    expect(r.rampSeconds).to.equal(0.3);
+    expect(r.seconds).to.be.within(0.28, 2);
+    expect(r.iops).to.be.closeTo(r.ios / r.seconds, r.iops * 0.01 + 1);
+    const sized = await bench('--rw', 'write', '--bs', '64k', '--qd', '4', '--size', '4M', '--ramp-time', '200ms');
+    expect(sized.bytes).to.equal(4 << 20);
+    const text = await runCli(['bench', server.uri, '--time', '200ms', '--ramp-time', '100ms']);
+    expect(text.stdout.toString()).to.match(/0\.\d\d s after a 0\.1 s ramp/);
+  });
+
   it('moves exactly --size bytes, sequentially past the end of the export and around', async () => {
     const r = await bench('--rw', 'write', '--bs', '256k', '--qd', '4', '--size', '20M');
     expect(r.ios).to.equal(80);

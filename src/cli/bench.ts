@@ -1,5 +1,5 @@
 /**
- * `rxbridge bench URI --rw MODE --bs 4k --qd 32 [--time 10s | --size 1G]`:
+ * `rxbridge bench URI --rw MODE --bs 4k --qd 32 [--time 10s | --size 1G] [--ramp-time 2s]`:
  * a fio-like benchmark of the NBD client: IOPS, MB/s, latency percentiles
  * from an HDR histogram, client CPU seconds per GB, peak RSS. The work is in
  * bench/benchCommand.ts, loaded when the command runs.
@@ -21,6 +21,7 @@ export const registerBench: RegisterCommand = (program: Command, context: CliCon
     .option('--qd <n>', 'queue depth (requests in flight)', integerOption(1), 32)
     .option('--time <duration>', 'run this long, e.g. 10s, 500ms (default 10s)', durationOption)
     .option('--size <bytes>', 'or move this many bytes, e.g. 1G', sizeOption)
+    .option('--ramp-time <duration>', "run this long before measuring, as fio's ramp_time (e.g. 2s; default none)", durationOption)
     .option('-C, --connections <n>', 'NBD connections (needs multi-conn)', integerOption(1), 1)
     .option('--seed <n>', 'seed of the random offsets', integerOption(0), 1)
     .option('--json', 'print one JSON document')

@@ -17,6 +17,7 @@ export interface BenchCliOptions extends TlsCliFlags {
   qd: number;
   time?: number;
   size?: number;
+  rampTime?: number;
   connections: number;
   seed: number;
   json?: boolean;
@@ -36,7 +37,9 @@ function startProgress(context: CliContext, probe: BenchProbe): () => void {
     const { read, write } = probe.totals;
     const ios = read.ios + write.ios;
     const bytes = read.bytes + write.bytes;
-    const line = progressLine((now - started) / 1000, ios - lastIos, bytes - lastBytes, (now - last) / 1000);
+    const line = probe.ramping
+      ? `[${Math.round((now - started) / 1000)} s] ramping (not measured)`
+      : progressLine((now - started) / 1000, ios - lastIos, bytes - lastBytes, (now - last) / 1000);
     stderr.write(stderr.isTTY ? `\r${line}\x1b[K` : `${line}\n`);
     last = now;
     lastIos = ios;
@@ -57,12 +60,18 @@ export async function bench(context: CliContext, uri: string, options: BenchCliO
     qd: options.qd,
     seed: options.seed,
     ...(options.size !== undefined ? { sizeBytes: options.size } : { timeMs: options.time ?? DEFAULT_TIME_MS }),
+    ...(options.rampTime !== undefined ? { rampMs: options.rampTime } : {}),
   };
   const client = await firstValueFrom(connectNbd(uri, { ...nbdOptionsFor(options.connections, options.qd, options.bs), ...tlsOptionsOf(options) }));
   let stopProgress = () => {};
   try {
-    const cpuBefore = process.cpuUsage();
-    const totals = await runBench(client, job, (probe) => (stopProgress = startProgress(context, probe)));
+    let cpuBefore = process.cpuUsage();
+    const totals = await runBench(
+      client,
+      job,
+      (probe) => (stopProgress = startProgress(context, probe)),
+      () => (cpuBefore = process.cpuUsage()),
+    );
     const cpu = process.cpuUsage(cpuBefore);
     stopProgress();
     const report = benchReport(job, options.connections, totals, cpu, process.resourceUsage().maxRSS * 1024);

@@ -29,6 +29,8 @@ export interface BenchReport extends DirectionReport {
   connections: number;
   /** Percent of reads (randrw only). */
   rwmixRead?: number;
+  /** Seconds run before measuring (--ramp-time), not in `seconds` nor in any figure. */
+  rampSeconds?: number;
   seconds: number;
   cpuSeconds: { user: number; system: number };
   /** Client CPU (user + system, the whole process) per 10^9 bytes moved. */
@@ -71,6 +73,7 @@ export function benchReport(
     qd: job.qd,
     connections,
     ...(job.rw === 'randrw' ? { rwmixRead: job.rwmixRead } : {}),
+    ...(job.rampMs !== undefined ? { rampSeconds: round(job.rampMs / 1000, 3) } : {}),
     seconds: round(seconds, 3),
     ios,
     bytes,
@@ -94,7 +97,7 @@ function count(n: number): string {
 
 export function renderBench(r: BenchReport): string {
   const lines = [
-    `${r.rw}: bs=${r.bs} qd=${r.qd} connections=${r.connections}${r.rwmixRead !== undefined ? ` rwmixread=${r.rwmixRead}` : ''}, ${r.seconds.toFixed(2)} s, ${(r.bytes / 1e9).toFixed(2)} GB`,
+    `${r.rw}: bs=${r.bs} qd=${r.qd} connections=${r.connections}${r.rwmixRead !== undefined ? ` rwmixread=${r.rwmixRead}` : ''}, ${r.seconds.toFixed(2)} s${r.rampSeconds !== undefined ? ` after a ${r.rampSeconds} s ramp` : ''}, ${(r.bytes / 1e9).toFixed(2)} GB`,
   ];
   for (const [name, d] of [['read', r.read], ['write', r.write]] as const) {
     if (d === undefined) continue;

@@ -26,6 +26,11 @@ export interface BenchJob {
   timeMs?: number;
   /** …or after this many bytes. */
   sizeBytes?: number;
+  /**
+   * Run this long (ms) before measuring, as fio's `ramp_time`: completions
+   * during the ramp are not counted, and the time or size limit starts after it.
+   */
+  rampMs?: number;
   seed: number;
 }
 
@@ -41,13 +46,15 @@ export interface BenchTotals {
   readonly write: Direction;
   /** Both directions (the same histogram as the only one when the job does not mix). */
   readonly all: LatencyHistogram;
-  /** From the first request to the last completion. */
+  /** From the first request (or the end of the ramp) to the last completion. */
   seconds: number;
 }
 
 class Lane implements Observer<unknown> {
   started = 0;
   isWrite = false;
+  /** Issued after the ramp: its completion counts. */
+  counted = true;
   readonly readOptions: ReadOptions;
 
   constructor(private readonly run: BenchRun, buffer: Buffer) {
@@ -77,11 +84,14 @@ class BenchRun {
   private issuedBytes = 0;
   private deadline = Infinity;
   private started = 0;
+  /** Until then completions are not counted (the ramp); then `started` is set anew. */
+  private rampEnd = 0;
+  ramping = false;
   private active = 0;
   private failure: unknown;
   private settle: (err?: unknown) => void = () => {};
 
-  constructor(private readonly client: NbdClient, private readonly job: BenchJob) {
+  constructor(private readonly client: NbdClient, private readonly job: BenchJob, private readonly onMeasure?: () => void) {
     const size = Number(client.info.size);
     this.blocks = Math.floor(size / job.bs);
     if (this.blocks < 1) throw new InvalidArgumentError(`block size ${job.bs} is larger than the export (${size} bytes)`);
@@ -100,7 +110,11 @@ class BenchRun {
     return new Promise<void>((resolve, reject) => {
       this.settle = (err) => (err === undefined ? resolve() : reject(err));
       this.started = performance.now();
-      if (this.job.timeMs !== undefined) this.deadline = this.started + this.job.timeMs;
+      const rampMs = this.job.rampMs ?? 0;
+      this.ramping = rampMs > 0;
+      this.rampEnd = this.started + rampMs;
+      if (this.job.timeMs !== undefined) this.deadline = this.rampEnd + this.job.timeMs;
+      if (!this.ramping) this.onMeasure?.();
       const lanes = Array.from({ length: this.job.qd }, () => new Lane(this, Buffer.allocUnsafe(this.job.bs)));
       this.active = lanes.length;
       for (const lane of lanes) this.issue(lane, this.started);
@@ -109,6 +123,12 @@ class BenchRun {
 
   completed(lane: Lane): void {
     const now = performance.now();
+    if (!lane.counted) {
+      // Issued during the ramp: not counted, even when it completes after it.
+      if (this.ramping && now >= this.rampEnd) this.endRamp(now);
+      this.issue(lane, now);
+      return;
+    }
     const us = (now - lane.started) * 1000;
     const d = lane.isWrite ? this.totals.write : this.totals.read;
     d.ios++;
@@ -118,6 +138,13 @@ class BenchRun {
     this.issue(lane, now);
   }
 
+  /** Measuring starts now: the size limit counts from here, and the measured time. */
+  private endRamp(now: number): void {
+    this.ramping = false;
+    this.started = now;
+    this.onMeasure?.();
+  }
+
   failed(err: unknown): void {
     this.failure ??= err;
     this.laneDone();
@@ -125,11 +152,11 @@ class BenchRun {
 
   private issue(lane: Lane, now: number): void {
     const { job } = this;
-    if (this.failure !== undefined || now >= this.deadline || (job.sizeBytes !== undefined && this.issuedBytes >= job.sizeBytes)) {
+    if (this.failure !== undefined || now >= this.deadline || (job.sizeBytes !== undefined && !this.ramping && this.issuedBytes >= job.sizeBytes)) {
       this.laneDone();
       return;
     }
-    this.issuedBytes += job.bs;
+    if (!this.ramping) this.issuedBytes += job.bs;
     lane.isWrite = this.readShare === 100 ? false : this.readShare === 0 ? true : this.prng.next() * 100 >= this.readShare;
     let offset: number;
     if (this.random) {
@@ -139,6 +166,7 @@ class BenchRun {
       if (++this.sequential >= this.blocks) this.sequential = 0;
     }
     lane.started = now;
+    lane.counted = !this.ramping;
     if (lane.isWrite) this.client.write(offset, this.writeData).subscribe(lane);
     else this.client.read(offset, job.bs, lane.readOptions).subscribe(lane);
   }
@@ -153,15 +181,23 @@ class BenchRun {
 /** Live counters for a progress line. */
 export interface BenchProbe {
   readonly totals: BenchTotals;
+  /** Still in the ramp: nothing is counted yet. */
+  readonly ramping: boolean;
 }
 
 /**
  * Runs the job on a connected client; resolves with the totals once every
  * lane has stopped (rejects with the first error, after the others drained).
  * @param onStart Receives the live totals, e.g. to print progress.
+ * @param onMeasure Called when measuring starts: at once, or at the end of the ramp (e.g. to take CPU time from there).
  */
-export async function runBench(client: NbdClient, job: BenchJob, onStart?: (probe: BenchProbe) => void): Promise<BenchTotals> {
-  const run = new BenchRun(client, job);
+export async function runBench(
+  client: NbdClient,
+  job: BenchJob,
+  onStart?: (probe: BenchProbe) => void,
+  onMeasure?: () => void,
+): Promise<BenchTotals> {
+  const run = new BenchRun(client, job, onMeasure);
   onStart?.(run);
   await run.run();
   return run.totals;
