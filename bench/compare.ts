@@ -26,9 +26,9 @@ import { headline, runFio, runRxbridgeBench } from './compare/benchJobs.js';
 import { runChild } from './compare/child.js';
 import { runNbdcopy, runRxbridgeCopy, type CopyDirection, type CopyPaths } from './compare/copyJobs.js';
 import { describeMachine } from './compare/machine.js';
-import { environmentWithoutExtraCaCerts, medianNodeSeconds } from './compare/nodeStartup.js';
+import { environmentWithoutExtraCaCerts, medianNodeSeconds, medianSeconds } from './compare/nodeStartup.js';
 import { renderReport, type JobOutcome } from './compare/report.js';
-import { median, type BenchJobSpec, type Sample } from './compare/sample.js';
+import type { BenchJobSpec, Sample } from './compare/sample.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -117,9 +117,7 @@ async function sha256(file: string): Promise<string> {
  */
 async function cliSeconds(args: string[]): Promise<number> {
   await runChild('bin/rxbridge', args);
-  const times: number[] = [];
-  for (let i = 0; i < (smoke ? 1 : 5); i++) times.push((await runChild('bin/rxbridge', args)).seconds);
-  return median(times);
+  return medianSeconds('bin/rxbridge', args, smoke ? 1 : 5);
 }
 
 /**

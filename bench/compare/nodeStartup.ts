@@ -15,9 +15,14 @@ export function environmentWithoutExtraCaCerts(): NodeJS.ProcessEnv | undefined 
   return env;
 }
 
-/** Median wall clock, seconds, of `node ARGS…` over `runs` fresh processes (`['-e', '0']`: Node.js alone). */
-export async function medianNodeSeconds(args: readonly string[], runs: number, env?: NodeJS.ProcessEnv): Promise<number> {
+/** Median wall clock, seconds, of `COMMAND ARGS…` over `runs` fresh processes. */
+export async function medianSeconds(command: string, args: readonly string[], runs: number, env?: NodeJS.ProcessEnv): Promise<number> {
   const times: number[] = [];
-  for (let i = 0; i < runs; i++) times.push((await runChild(process.execPath, args, { env })).seconds);
+  for (let i = 0; i < runs; i++) times.push((await runChild(command, args, { env })).seconds);
   return median(times);
+}
+
+/** The same for `node ARGS…` (`['-e', '0']`: Node.js alone). */
+export function medianNodeSeconds(args: readonly string[], runs: number, env?: NodeJS.ProcessEnv): Promise<number> {
+  return medianSeconds(process.execPath, args, runs, env);
 }

@@ -64,7 +64,12 @@ export async function waitForPort(port: number, child: ChildProcess, timeoutMs =
   }
 }
 
-/** true once a connection is accepted and the server has spoken or closed; false if refused. */
+/**
+ * true once a connection is accepted and the server has spoken (or closed);
+ * false if refused. After the greeting the probe ends its side and resolves
+ * at once; the socket closes when the server closes its own (or the timer
+ * destroys it, its bytes all read).
+ */
 function probeGreeting(port: number, timeoutMs: number): Promise<boolean> {
   return new Promise<boolean>((resolve) => {
     let connected = false;
@@ -73,8 +78,7 @@ function probeGreeting(port: number, timeoutMs: number): Promise<boolean> {
     timer.unref();
     s.once('data', () => {
       s.end();
-      // a server that keeps the connection after the FIN is listening all the same
-      timer.refresh();
+      resolve(true);
     });
     s.on('error', () => undefined);
     s.once('close', () => {

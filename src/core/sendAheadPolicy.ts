@@ -13,7 +13,7 @@ export interface SendAheadPolicyOptions {
 }
 
 /** Bulk bytes written whole, in multiples of `wideBytes`, before the wide limits return. */
-const CALM_WIDE_TURNS = 4;
+const CALM_WIDE_MULTIPLE = 4;
 
 /**
  * How much one event-loop turn may commit to the socket, and in how large
@@ -27,7 +27,7 @@ const CALM_WIDE_TURNS = 4;
  * device, committing a MiB per turn instead raised the reads' median latency
  * from 4.1 to 4.8 ms and cut their throughput from 15 to 12.5 MB/s.
  *
- * Wide during pure bulk transfer, once `CALM_WIDE_TURNS × wideBytes` were
+ * Wide during pure bulk transfer, once `CALM_WIDE_MULTIPLE × wideBytes` were
  * written whole with no command admitted: a turn's requests then go out in
  * one writev of up to `wideBytes`. One writev per 256 KiB request costs the
  * sender (and, on loopback, the receiver it wakes) much more system time per
@@ -71,7 +71,7 @@ export class SendAheadPolicy {
     }
     if (this.wide) return;
     this.calmBytes += bytes;
-    if (this.calmBytes < CALM_WIDE_TURNS * this.wideSendAhead) return;
+    if (this.calmBytes < CALM_WIDE_MULTIPLE * this.wideSendAhead) return;
     this.wide = true;
     this.sendAheadBytes = this.wideSendAhead;
     this.batchTargetBytes = this.wideBatch;
