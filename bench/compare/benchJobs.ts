@@ -17,12 +17,12 @@ interface FioDirection {
   lat_ns: { percentile?: Record<string, number> };
 }
 
-/** `fio --ioengine=nbd`, time based; CPU from the job's usr/sys percentages over its runtime. */
+/** `fio --ioengine=nbd`, time based; CPU from the job's usr/sys percentages over its runtime (fio resets both after a ramp). */
 export async function runFio(uri: string, spec: BenchJobSpec, seconds: number): Promise<Sample> {
   const { stdout } = await runChild('fio', [
     '--name=rxbridge-compare', '--ioengine=nbd', `--uri=${uri}`, `--rw=${spec.rw}`, `--bs=${spec.bs}`,
     `--iodepth=${spec.qd}`, '--time_based', `--runtime=${Math.round(seconds * 1000)}ms`, '--lat_percentiles=1',
-    '--output-format=json',
+    '--output-format=json', ...(spec.rampSeconds ? [`--ramp_time=${Math.round(spec.rampSeconds * 1000)}ms`] : []),
   ]);
   // fio prints "fio: connected to NBD server" before the document.
   const doc = JSON.parse(stdout.slice(stdout.indexOf('{')));
@@ -44,7 +44,7 @@ export async function runFio(uri: string, spec: BenchJobSpec, seconds: number): 
 export async function runRxbridgeBench(uri: string, spec: BenchJobSpec, seconds: number): Promise<Sample> {
   const { stdout } = await runChild(process.execPath, [
     'bin/rxbridge.js', 'bench', uri, '--rw', spec.rw, '--bs', String(spec.bs), '--qd', String(spec.qd),
-    '--time', `${Math.round(seconds * 1000)}ms`, '--json',
+    '--time', `${Math.round(seconds * 1000)}ms`, '--json', ...(spec.rampSeconds ? ['--ramp-time', `${Math.round(spec.rampSeconds * 1000)}ms`] : []),
   ]);
   const r = JSON.parse(stdout);
   return {

@@ -12,6 +12,12 @@ export interface BenchJobSpec {
   rw: 'read' | 'write' | 'randread' | 'randwrite';
   bs: number;
   qd: number;
+  /**
+   * Seconds both sides run before counting starts (fio's ramp_time,
+   * `rxbridge bench --ramp-time`): the steady state, past Node.js's JIT
+   * warm-up. Absent: counting starts with the first request.
+   */
+  rampSeconds?: number;
 }
 
 export function median(values: readonly number[]): number {
