@@ -4,7 +4,8 @@
  * rounds (peer first in odd rounds, rxbridge first in even ones, so neither
  * side always runs on what the other left behind), fio's nbd engine against
  * `rxbridge bench` (4 KiB random read/write at depth 32, 256 KiB sequential
- * read/write at depth 16; the reads once more after an uncounted ramp),
+ * read/write at depth 16; the reads once more after an uncounted ramp;
+ * sequential reads also through a minimal Node.js client, for reference),
  * `nbdcopy --connections=1` against `rxbridge copy` for the whole export in
  * each direction, and a raw Node.js socket ceiling. Prints a Markdown table
  * of medians and ratios and writes it to docs/BENCHMARKS.md.
@@ -22,7 +23,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startNbdkit, type RunningPeer } from '../spec/helpers/peers.js';
 import { parseSize } from '../src/device/units.js';
-import { headline, runFio, runRxbridgeBench } from './compare/benchJobs.js';
+import { headline, runFio, runMinimalClient, runRxbridgeBench } from './compare/benchJobs.js';
 import { runChild } from './compare/child.js';
 import { runNbdcopy, runRxbridgeCopy, type CopyDirection, type CopyPaths } from './compare/copyJobs.js';
 import { describeMachine } from './compare/machine.js';
@@ -156,9 +157,10 @@ async function main(): Promise<void> {
     const bareNodeWithout = withoutCaCerts && (await medianNodeSeconds(['-e', '0'], smoke ? 1 : 5, withoutCaCerts));
 
     const jobs = new Map<string, JobOutcome>();
-    const outcome = (job: string, unit: JobOutcome['unit'], peerName: string): JobOutcome => {
-      let o = jobs.get(job);
-      if (o === undefined) jobs.set(job, (o = { job, unit, peer: peerName, peerSamples: [], oursSamples: [] }));
+    const references = new Map<string, JobOutcome>();
+    const outcome = (job: string, unit: JobOutcome['unit'], peerName: string, table = jobs): JobOutcome => {
+      let o = table.get(job);
+      if (o === undefined) table.set(job, (o = { job, unit, peer: peerName, peerSamples: [], oursSamples: [] }));
       return o;
     };
     const record = (o: JobOutcome, round: number, theirs: Sample, ours: Sample) => {
@@ -184,6 +186,11 @@ async function main(): Promise<void> {
       for (const spec of BENCH_JOBS) {
         const [theirs, ours] = await pair(round, () => runFio(paths.uri, spec, seconds), () => runRxbridgeBench(paths.uri, spec, seconds));
         record(outcome(label(spec), headline(spec), 'fio nbd'), round, theirs, ours);
+        if (spec.rw === 'read') {
+          // What Node.js itself reaches on this job, set against the same fio run.
+          const minimal = await runMinimalClient(paths.uri, spec, seconds);
+          record(outcome(`${label(spec)}: minimal Node.js client`, headline(spec), 'fio nbd', references), round, theirs, minimal);
+        }
       }
       const c = JSON.parse((await runChild(process.execPath, ['--import', 'tsx', 'bench/compare/socketCeiling.ts', String(ceilingBytes)])).stdout);
       ceiling.push(c.MBps);
@@ -201,6 +208,7 @@ async function main(): Promise<void> {
         `those "after a ramp" first run ${rampSeconds} s uncounted on both sides (fio --ramp_time, rxbridge bench --ramp-time). ` +
         `Copies: the whole export, one connection, wall clock of a fresh process.`,
       jobs: [...jobs.values()],
+      references: [...references.values()],
       ceilingMBps: ceiling,
       notes: [
         `Copy wall clock includes process start-up: \`bin/rxbridge info URI\` (start, load the NBD client, connect, negotiate, close) takes ${(startup.info * 1000).toFixed(0)} ms here and \`--help\` ${(startup.help * 1000).toFixed(0)} ms; nbdcopy starts in a few ms. ` +
@@ -217,6 +225,9 @@ async function main(): Promise<void> {
         'A fresh rxbridge process runs its first seconds before V8 has optimised the request path, and compiles it on a second thread: ' +
           'the block jobs without a ramp include that warm-up, the rows after a ramp show the steady state. A long-lived client (a bridge, a copy of many GB) pays it once.',
         'The socket ceiling: one Node.js process writes 1 MiB buffers, another receives through a reusable 256 KiB buffer.',
+        'The minimal Node.js client (bench/compare/minimalClient.ts) is the least a Node.js program does for a sequential read job: one callback loop over one socket, ' +
+          'simple replies read through a reusable 256 KiB buffer and copied into each request\'s buffer, one write per tick; no engine, no RxJS, no timeouts or recovery. ' +
+          'Between it and rxbridge is what the engine costs; between it and fio, what Node.js costs.',
       ],
     });
     process.stdout.write(report);

@@ -1,6 +1,7 @@
 /**
- * The two sides of a block-I/O job: fio's nbd engine (libnbd, C) and
- * `rxbridge bench`, each in its own process against the same server.
+ * The sides of a block-I/O job: fio's nbd engine (libnbd, C), `rxbridge
+ * bench`, and for sequential reads a minimal Node.js client as a reference;
+ * each in its own process against the same server.
  */
 import { runChild } from './child.js';
 import type { BenchJobSpec, Sample } from './sample.js';
@@ -53,4 +54,14 @@ export async function runRxbridgeBench(uri: string, spec: BenchJobSpec, seconds:
     p99Us: r.latencyUs.p99,
     cpuSecondsPerGB: r.cpuSecondsPerGB,
   };
+}
+
+/** bench/compare/minimalClient.ts: sequential reads only, no latency figures. */
+export async function runMinimalClient(uri: string, spec: BenchJobSpec, seconds: number): Promise<Sample> {
+  if (spec.rw !== 'read') throw new Error(`the minimal client only reads sequentially, not ${spec.rw}`);
+  const { stdout } = await runChild(process.execPath, [
+    '--import', 'tsx', 'bench/compare/minimalClient.ts', uri, String(spec.bs), String(spec.qd), String(seconds), String(spec.rampSeconds ?? 0),
+  ]);
+  const r = JSON.parse(stdout);
+  return { value: headline(spec) === 'IOPS' ? r.iops : r.MBps, MBps: r.MBps, cpuSecondsPerGB: r.cpuSecondsPerGB };
 }

@@ -19,6 +19,8 @@ export interface CompareReport {
   machine: Machine;
   setup: string;
   jobs: JobOutcome[];
+  /** Jobs whose "ours" side is a reference client, not rxbridge: shown in a table of their own. */
+  references: JobOutcome[];
   ceilingMBps: number[];
   notes: string[];
 }
@@ -44,6 +46,18 @@ function roundRatios(j: JobOutcome): string {
   return ratios.length > 0 ? `${median(ratios).toFixed(2)}×` : '—';
 }
 
+function row(j: JobOutcome): string {
+  const peer = medianOf(j.peerSamples, (s) => s.value);
+  const ours = medianOf(j.oursSamples, (s) => s.value);
+  const peerCpu = medianOf(j.peerSamples, (s) => s.cpuSecondsPerGB);
+  const oursCpu = medianOf(j.oursSamples, (s) => s.cpuSecondsPerGB);
+  return (
+    `| ${j.job} | ${j.peer} | ${fmt(peer, j.unit)} | ${fmt(ours, j.unit)} | **${ratio(ours, peer)}** | ${roundRatios(j)} | ` +
+    `${fmt(medianOf(j.peerSamples, (s) => s.p99Us))} | ${fmt(medianOf(j.oursSamples, (s) => s.p99Us))} | ` +
+    `${fmt(peerCpu)} | ${fmt(oursCpu)} | ${ratio(oursCpu, peerCpu)} |`
+  );
+}
+
 export function renderReport(r: CompareReport): string {
   const m = r.machine;
   const lines = [
@@ -58,20 +72,20 @@ export function renderReport(r: CompareReport): string {
     '| job | peer | peer | rxbridge | rxbridge / peer | round ratios (median) | p99 µs peer | p99 µs rxbridge | CPU s/GB peer | CPU s/GB rxbridge | CPU ratio |',
     '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
-  for (const j of r.jobs) {
-    const peer = medianOf(j.peerSamples, (s) => s.value);
-    const ours = medianOf(j.oursSamples, (s) => s.value);
-    const peerCpu = medianOf(j.peerSamples, (s) => s.cpuSecondsPerGB);
-    const oursCpu = medianOf(j.oursSamples, (s) => s.cpuSecondsPerGB);
+  lines.push(...r.jobs.map(row));
+  lines.push(`| raw Node.js socket, 2 processes | — | — | ${fmt(median(r.ceilingMBps), 'MB/s')} | — | — | — | — | — | — | — |`);
+  if (r.references.length > 0) {
     lines.push(
-      `| ${j.job} | ${j.peer} | ${fmt(peer, j.unit)} | ${fmt(ours, j.unit)} | **${ratio(ours, peer)}** | ${roundRatios(j)} | ` +
-        `${fmt(medianOf(j.peerSamples, (s) => s.p99Us))} | ${fmt(medianOf(j.oursSamples, (s) => s.p99Us))} | ` +
-        `${fmt(peerCpu)} | ${fmt(oursCpu)} | ${ratio(oursCpu, peerCpu)} |`,
+      '',
+      'Reference clients, each run right after the pair above in every round and set against the same peer run:',
+      '',
+      '| job | peer | peer | client | client / peer | round ratios (median) | p99 µs peer | p99 µs client | CPU s/GB peer | CPU s/GB client | CPU ratio |',
+      '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+      ...r.references.map(row),
     );
   }
-  lines.push(`| raw Node.js socket, 2 processes | — | — | ${fmt(median(r.ceilingMBps), 'MB/s')} | — | — | — | — | — | — | — |`);
-  lines.push('', 'Rounds (peer / rxbridge, headline unit):', '');
-  for (const j of r.jobs) {
+  lines.push('', 'Rounds (peer / rxbridge or client, headline unit):', '');
+  for (const j of [...r.jobs, ...r.references]) {
     const pairs = j.peerSamples.map((p, i) => `${fmt(p.value)} / ${fmt(j.oursSamples[i]?.value)}`);
     lines.push(`- ${j.job}: ${pairs.join(' · ')}`);
   }

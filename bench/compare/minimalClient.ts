@@ -1,0 +1,185 @@
+/**
+ * The least a Node.js NBD client can do for one job, as a reference beside
+ * `rxbridge bench`: sequential reads of BS bytes at depth QD over one socket,
+ * simple replies, one hand-written callback loop and nothing else (no
+ * engine, no RxJS, no scheduling, no timeouts, no recovery). It reads through
+ * a reusable 256 KiB buffer (`onread`) and copies each payload into its
+ * lane's buffer. The handshake uses rxbridge's own byte encoders and reader.
+ * Prints `{ "MBps", "iops", "cpuSecondsPerGB", "seconds" }`; CPU is
+ * `process.cpuUsage()` of the whole process from the end of the ramp.
+ *
+ *   node --import tsx bench/compare/minimalClient.ts URI BS QD SECONDS [RAMP_SECONDS]
+ */
+import net from 'node:net';
+import { HandshakeReader, encodeClientFlags, encodeGoOrInfo, optionErrorMessage, parseInfo } from '../../src/nbd/handshakeClient.js';
+import { ClientFlag, Command, HandshakeFlag, OPTION_REPLY_ERROR_BIT, Option, OptionReply, SIMPLE_REPLY_HEADER_BYTES, SIMPLE_REPLY_MAGIC } from '../../src/nbd/protocol.js';
+import { encodeRequest } from '../../src/nbd/requestEncoder.js';
+import { parseNbdUri } from '../../src/nbd/uri.js';
+
+const RECEIVE_BUFFER_BYTES = 256 * 1024;
+
+/**
+ * Parses simple replies out of received chunks and copies each payload into
+ * the buffer of the lane whose tag it carries; calls `onReply(lane)` when
+ * one is whole. Every request is a read of `bs` bytes.
+ */
+class SimpleReplyReader {
+  private readonly header = Buffer.allocUnsafe(SIMPLE_REPLY_HEADER_BYTES);
+  private headerFilled = 0;
+  /** The lane whose payload is being received, or -1 between replies. */
+  private lane = -1;
+  private payloadFilled = 0;
+
+  constructor(
+    private readonly lanes: readonly Buffer[],
+    private readonly onReply: (lane: number) => void,
+  ) {}
+
+  push(chunk: Buffer): void {
+    const bs = this.lanes[0].length;
+    let pos = 0;
+    while (pos < chunk.length) {
+      if (this.lane < 0) {
+        const n = Math.min(SIMPLE_REPLY_HEADER_BYTES - this.headerFilled, chunk.length - pos);
+        chunk.copy(this.header, this.headerFilled, pos, pos + n);
+        this.headerFilled += n;
+        pos += n;
+        if (this.headerFilled < SIMPLE_REPLY_HEADER_BYTES) return;
+        this.headerFilled = 0;
+        const magic = this.header.readUInt32BE(0);
+        const error = this.header.readUInt32BE(4);
+        if (magic !== SIMPLE_REPLY_MAGIC) throw new Error(`bad reply magic 0x${magic.toString(16)}`);
+        if (error !== 0) throw new Error(`the server answered a read with error ${error}`);
+        this.lane = this.header.readUInt32BE(12);
+        if (this.lane >= this.lanes.length) throw new Error(`reply for unknown tag ${this.lane}`);
+        this.payloadFilled = 0;
+      }
+      const n = Math.min(bs - this.payloadFilled, chunk.length - pos);
+      chunk.copy(this.lanes[this.lane], this.payloadFilled, pos, pos + n);
+      this.payloadFilled += n;
+      pos += n;
+      if (this.payloadFilled === bs) {
+        const lane = this.lane;
+        this.lane = -1;
+        this.onReply(lane);
+      }
+    }
+  }
+}
+
+/** Connects, negotiates NBD_OPT_GO without structured replies, and resolves with the socket, its export size and the chunk router. */
+function open(uri: string): Promise<{ socket: net.Socket; size: number; route: { push: (chunk: Buffer) => void } }> {
+  const target = parseNbdUri(uri);
+  if (target.transport !== 'tcp' || target.host === undefined || target.port === undefined) throw new Error(`a TCP NBD URI is needed, got ${uri}`);
+  const receive = Buffer.allocUnsafe(RECEIVE_BUFFER_BYTES);
+  const route = { push: (_chunk: Buffer) => {} };
+  const socket = net.connect({ host: target.host, port: target.port, onread: { buffer: receive, callback: (n, buf) => { route.push((buf as Buffer).subarray(0, n)); return true; } } });
+  socket.setNoDelay(true);
+  return new Promise((resolve, reject) => {
+    const reader = new HandshakeReader();
+    let greeted = false;
+    let size: number | undefined;
+    socket.once('error', reject);
+    route.push = (chunk) => {
+      try {
+        reader.push(chunk);
+        if (!greeted) {
+          const greeting = reader.readGreeting();
+          if (greeting === undefined) return;
+          if (!(greeting.handshakeFlags & HandshakeFlag.FixedNewstyle)) throw new Error('the server is not fixed newstyle');
+          greeted = true;
+          const noZeroes = greeting.handshakeFlags & HandshakeFlag.NoZeroes ? ClientFlag.NoZeroes : 0;
+          socket.write(encodeClientFlags(ClientFlag.FixedNewstyle | noZeroes));
+          socket.write(encodeGoOrInfo(Option.Go, target.exportName, []));
+        }
+        for (let reply = reader.readOptionReply(); reply !== undefined; reply = reader.readOptionReply()) {
+          if (reply.type & OPTION_REPLY_ERROR_BIT) throw new Error(`NBD_OPT_GO refused: ${optionErrorMessage(reply.data)}`);
+          const info = reply.type === OptionReply.Info ? parseInfo(reply.data) : undefined;
+          if (info?.type === 'export') size = Number(info.size);
+          if (reply.type === OptionReply.Ack) {
+            if (size === undefined) throw new Error('the server sent no export size');
+            if (reader.buffered > 0) throw new Error('the server sent bytes before any request');
+            resolve({ socket, size, route });
+            return;
+          }
+        }
+      } catch (err) {
+        socket.destroy();
+        reject(err);
+      }
+    };
+  });
+}
+
+async function main(): Promise<void> {
+  const [uri, bsText, qdText, secondsText, rampText] = process.argv.slice(2);
+  const bs = Number(bsText);
+  const qd = Number(qdText);
+  const seconds = Number(secondsText);
+  const rampSeconds = Number(rampText ?? 0);
+  if (!uri || !(bs > 0) || !(qd > 0) || !(seconds > 0) || !(rampSeconds >= 0)) {
+    throw new Error('usage: minimalClient.ts URI BS QD SECONDS [RAMP_SECONDS]');
+  }
+  const { socket, size, route } = await open(uri);
+  const blocks = Math.floor(size / bs);
+  if (blocks < 1) throw new Error(`the export (${size} bytes) is smaller than one ${bs}-byte block`);
+
+  const lanes = Array.from({ length: qd }, () => Buffer.allocUnsafe(bs));
+  const start = performance.now();
+  const measureFrom = start + rampSeconds * 1000;
+  const deadline = measureFrom + seconds * 1000;
+  let measuring = rampSeconds === 0;
+  let cpuFrom = process.cpuUsage();
+  let measuredFrom = start;
+  let ios = 0;
+  let next = 0;
+  let active = qd;
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    socket.uncork();
+  };
+
+  const finish = () => {
+    const elapsed = (performance.now() - measuredFrom) / 1000;
+    const cpu = process.cpuUsage(cpuFrom);
+    const bytes = ios * bs;
+    process.stdout.write(`${JSON.stringify({ MBps: bytes / elapsed / 1e6, iops: ios / elapsed, cpuSecondsPerGB: (cpu.user + cpu.system) / 1e6 / (bytes / 1e9), seconds: elapsed })}\n`);
+    socket.destroy();
+  };
+
+  const issue = (lane: number) => {
+    const now = performance.now();
+    if (!measuring && now >= measureFrom) {
+      measuring = true;
+      measuredFrom = now;
+      cpuFrom = process.cpuUsage();
+      ios = 0;
+    }
+    if (now >= deadline) {
+      if (--active === 0) finish();
+      return;
+    }
+    // One write per tick, as a batching client would.
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      process.nextTick(uncork);
+    }
+    socket.write(encodeRequest(Command.Read, 0, lane, next * bs, bs));
+    if (++next >= blocks) next = 0;
+  };
+
+  const replies = new SimpleReplyReader(lanes, (lane) => {
+    ios++;
+    issue(lane);
+  });
+  route.push = (chunk) => replies.push(chunk);
+  socket.on('error', (err) => {
+    process.stderr.write(`${err.message}\n`);
+    process.exitCode = 1;
+  });
+  for (let lane = 0; lane < qd; lane++) issue(lane);
+}
+
+await main();
