@@ -163,10 +163,10 @@ async function main(): Promise<void> {
       if (o === undefined) table.set(job, (o = { job, unit, peer: peerName, peerSamples: [], oursSamples: [] }));
       return o;
     };
-    const record = (o: JobOutcome, round: number, theirs: Sample, ours: Sample) => {
+    const record = (o: JobOutcome, round: number, theirs: Sample, ours: Sample, oursName = 'rxbridge') => {
       o.peerSamples.push(theirs);
       o.oursSamples.push(ours);
-      log(`round ${round + 1}/${rounds} ${o.job}: ${o.peer} ${theirs.value.toFixed(0)} ${o.unit} · rxbridge ${ours.value.toFixed(0)} ${o.unit} (${(ours.value / theirs.value).toFixed(2)}×)`);
+      log(`round ${round + 1}/${rounds} ${o.job}: ${o.peer} ${theirs.value.toFixed(0)} ${o.unit} · ${oursName} ${ours.value.toFixed(0)} ${o.unit} (${(ours.value / theirs.value).toFixed(2)}×)`);
     };
     const ceiling: number[] = [];
 
@@ -189,7 +189,7 @@ async function main(): Promise<void> {
         if (spec.rw === 'read') {
           // What Node.js itself reaches on this job, set against the same fio run.
           const minimal = await runMinimalClient(paths.uri, spec, seconds);
-          record(outcome(`${label(spec)}: minimal Node.js client`, headline(spec), 'fio nbd', references), round, theirs, minimal);
+          record(outcome(`${label(spec)}: minimal Node.js client`, headline(spec), 'fio nbd', references), round, theirs, minimal, 'minimal client');
         }
       }
       const c = JSON.parse((await runChild(process.execPath, ['--import', 'tsx', 'bench/compare/socketCeiling.ts', String(ceilingBytes)])).stdout);
