@@ -226,7 +226,7 @@ async function main(): Promise<void> {
           'the block jobs without a ramp include that warm-up, the rows after a ramp show the steady state. A long-lived client (a bridge, a copy of many GB) pays it once.',
         'The socket ceiling: one Node.js process writes 1 MiB buffers, another receives through a reusable 256 KiB buffer.',
         'The minimal Node.js client (bench/compare/minimalClient.ts) is the least a Node.js program does for a sequential read job: one callback loop over one socket, ' +
-          'simple replies read through a reusable 256 KiB buffer and copied into each request\'s buffer, one write per tick; no engine, no RxJS, no timeouts or recovery. ' +
+          'simple replies, each header read through a reusable 256 KiB buffer and the rest of its payload straight into the request\'s buffer, one write per tick; no engine, no RxJS, no timeouts or recovery. ' +
           'Between it and rxbridge is what the engine costs; between it and fio, what Node.js costs.',
       ],
     });
