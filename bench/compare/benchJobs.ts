@@ -6,6 +6,11 @@
 import { runChild } from './child.js';
 import type { BenchJobSpec, Sample } from './sample.js';
 
+/** A duration in seconds as fio and `rxbridge bench` both take it. */
+function ms(seconds: number): string {
+  return `${Math.round(seconds * 1000)}ms`;
+}
+
 /** IOPS for small blocks, MB/s for large ones. */
 export function headline(spec: BenchJobSpec): 'IOPS' | 'MB/s' {
   return spec.bs <= 16384 ? 'IOPS' : 'MB/s';
@@ -22,8 +27,8 @@ interface FioDirection {
 export async function runFio(uri: string, spec: BenchJobSpec, seconds: number): Promise<Sample> {
   const { stdout } = await runChild('fio', [
     '--name=rxbridge-compare', '--ioengine=nbd', `--uri=${uri}`, `--rw=${spec.rw}`, `--bs=${spec.bs}`,
-    `--iodepth=${spec.qd}`, '--time_based', `--runtime=${Math.round(seconds * 1000)}ms`, '--lat_percentiles=1',
-    '--output-format=json', ...(spec.rampSeconds ? [`--ramp_time=${Math.round(spec.rampSeconds * 1000)}ms`] : []),
+    `--iodepth=${spec.qd}`, '--time_based', `--runtime=${ms(seconds)}`, '--lat_percentiles=1',
+    '--output-format=json', ...(spec.rampSeconds ? [`--ramp_time=${ms(spec.rampSeconds)}`] : []),
   ]);
   // fio prints "fio: connected to NBD server" before the document.
   const doc = JSON.parse(stdout.slice(stdout.indexOf('{')));
@@ -45,7 +50,7 @@ export async function runFio(uri: string, spec: BenchJobSpec, seconds: number): 
 export async function runRxbridgeBench(uri: string, spec: BenchJobSpec, seconds: number): Promise<Sample> {
   const { stdout } = await runChild(process.execPath, [
     'bin/rxbridge.js', 'bench', uri, '--rw', spec.rw, '--bs', String(spec.bs), '--qd', String(spec.qd),
-    '--time', `${Math.round(seconds * 1000)}ms`, '--json', ...(spec.rampSeconds ? ['--ramp-time', `${Math.round(spec.rampSeconds * 1000)}ms`] : []),
+    '--time', ms(seconds), '--json', ...(spec.rampSeconds ? ['--ramp-time', ms(spec.rampSeconds)] : []),
   ]);
   const r = JSON.parse(stdout);
   return {

@@ -44,13 +44,14 @@ class SimpleReplyReader {
   private payloadFilled = 0;
 
   constructor(
+    private readonly receive: Buffer,
     private readonly lanes: readonly Buffer[],
     private readonly onReply: (lane: number) => void,
   ) {}
 
   /** Where the next read should land: straight into the lane's buffer while a payload is due. */
-  nextBuffer(receive: Buffer): Buffer {
-    if (this.lane < 0) return receive;
+  nextBuffer(): Buffer {
+    if (this.lane < 0) return this.receive;
     return this.lanes[this.lane].subarray(this.payloadFilled);
   }
 
@@ -107,7 +108,9 @@ function open(uri: string): Promise<{ socket: net.Socket; size: number; route: R
     const reader = new HandshakeReader();
     let greeted = false;
     let size: number | undefined;
+    const closed = () => reject(new Error('the server closed the connection during the handshake'));
     socket.once('error', reject);
+    socket.once('close', closed);
     route.push = (chunk) => {
       try {
         reader.push(chunk);
@@ -127,6 +130,8 @@ function open(uri: string): Promise<{ socket: net.Socket; size: number; route: R
           if (reply.type === OptionReply.Ack) {
             if (size === undefined) throw new Error('the server sent no export size');
             if (reader.buffered > 0) throw new Error('the server sent bytes before any request');
+            socket.off('error', reject);
+            socket.off('close', closed);
             resolve({ socket, size, route, receive });
             return;
           }
@@ -162,13 +167,24 @@ async function main(): Promise<void> {
   let ios = 0;
   let next = 0;
   let active = qd;
+  let finished = false;
   let corked = false;
   const uncork = () => {
     corked = false;
     socket.uncork();
   };
 
+  // Whatever ends the job early ends the process with a message and a non-zero code, never without output.
+  const fail = (err: unknown) => {
+    if (finished) return;
+    finished = true;
+    process.stderr.write(`minimal client: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+    socket.destroy();
+  };
+
   const finish = () => {
+    finished = true;
     const elapsed = (performance.now() - measuredFrom) / 1000;
     const cpu = process.cpuUsage(cpuFrom);
     const bytes = ios * bs;
@@ -198,17 +214,27 @@ async function main(): Promise<void> {
     if (++next >= blocks) next = 0;
   };
 
-  const replies = new SimpleReplyReader(lanes, (lane) => {
+  const replies = new SimpleReplyReader(receive, lanes, (lane) => {
     ios++;
     issue(lane);
   });
-  route.push = (chunk) => replies.push(chunk);
-  route.next = () => replies.nextBuffer(receive);
-  route.landed = (n) => replies.landed(n);
-  socket.on('error', (err) => {
-    process.stderr.write(`${err.message}\n`);
-    process.exitCode = 1;
-  });
+  route.push = (chunk) => {
+    try {
+      replies.push(chunk);
+    } catch (err) {
+      fail(err);
+    }
+  };
+  route.next = () => replies.nextBuffer();
+  route.landed = (n) => {
+    try {
+      replies.landed(n);
+    } catch (err) {
+      fail(err);
+    }
+  };
+  socket.on('error', fail);
+  socket.on('close', () => fail(new Error('the connection closed before the job ended')));
   for (let lane = 0; lane < qd; lane++) issue(lane);
 }
 

@@ -47,12 +47,7 @@ export function addTlsOptions(command: Command): Command {
     .option('--tls-key <file>', "the client certificate's private key (PEM)");
 }
 
-/**
- * Where bin/rxbridge puts NODE_EXTRA_CA_CERTS: Node.js 20 parses that bundle
- * at every start-up, before any script runs (50 ms for Debian's 150
- * certificates), though only a TLS connection without a CA of its own needs
- * it. The client reads it then (`tlsExtraCaFile`).
- */
+/** Where bin/rxbridge moves NODE_EXTRA_CA_CERTS (why: see there); the client reads it as `tlsExtraCaFile`. */
 export const DEFERRED_EXTRA_CA_CERTS = 'RXBRIDGE_EXTRA_CA_CERTS';
 
 /** The client's TLS options from those flags (only the ones given), and the extra CA bundle bin/rxbridge handed over. */
