@@ -14,7 +14,7 @@ export interface WindowOptions<T> {
   /** What an item holds in flight; default: its `bytes` (use `r => r.cost` to count reply bytes too). */
   readonly cost?: (item: T) => number;
   /** Told `true`/`false`, on change only, whether another item would be admitted right now. */
-  readonly credit?: Observer<boolean>;
+  readonly credit?: Pick<Observer<boolean>, 'next'>;
   /** Most items waiting for credit (default 65536); one more is a QueueFullError. */
   readonly maxQueued?: number;
   /** Items for which this is true are skipped when dequeued; default: `item.cancelled === true`. */

@@ -48,14 +48,15 @@ const EMPTY = Buffer.alloc(0);
  * ```
  *
  * Each batch is one `cork()`, one `write()` per buffer (by reference, never
- * copied) and one `uncork()`: a single writev. While the socket's writable
- * length is above `lowWaterMark` the sink is not ready: it tells `ready`
- * (`false`), keeps further batches in its own bounded queue, where nothing is
- * committed yet, and writes them when the length falls back (a write
- * callback or `'drain'`), telling `ready` `true` once the queue is empty and
- * the length below the mark. Upstream is expected to stop while not ready;
- * holding more than `maxQueuedBytes` or `maxQueuedBatches` errors with
- * QueueFullError (RXB_QUEUE_FULL).
+ * copied) and one `uncork()`: a single writev (a batch of one buffer is just
+ * its `write()`). While the socket's writable length is above `lowWaterMark`
+ * the sink is not ready: it tells `ready` (`false`), keeps further batches
+ * in its own bounded queue, where nothing is committed yet, and writes them
+ * when the length falls back (a write callback or `'drain'`), telling
+ * `ready` `true` once the queue is empty and the length below the mark.
+ * Upstream is expected to stop while not ready; holding more than
+ * `maxQueuedBytes` or `maxQueuedBatches` errors with QueueFullError
+ * (RXB_QUEUE_FULL).
  *
  * Emits a {@link Written} per batch, in order, when its write callback fires.
  * Completes when the source has completed and every batch was handed over,
@@ -166,11 +167,16 @@ export function socketSink<B extends Batch>(socket: Socket, options: SocketSinkO
             return;
           }
           try {
-            socket.cork();
-            try {
+            if (batch.buffers.length > 1) {
+              socket.cork();
+              try {
+                writeBatch(batch);
+              } finally {
+                socket.uncork();
+              }
+            } else {
+              // One buffer is one write already; corking it only adds Node's buffered-write path.
               writeBatch(batch);
-            } finally {
-              socket.uncork();
             }
             options.onWrite?.(batch.bytes, socket.writableLength === 0);
             setReady(socket.writableLength <= lowWaterMark);

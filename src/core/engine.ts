@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { BehaviorSubject, Observable, Subject, Subscription, type Observer, type SchedulerLike, type Unsubscribable, combineLatest, distinctUntilChanged, filter, map, merge, share, take, tap } from 'rxjs';
+import { BehaviorSubject, Observable, Subject, Subscription, type Observer, type SchedulerLike, type Unsubscribable, filter, merge, share, take, tap } from 'rxjs';
 import type { Batch, FrameCursor, FramePart, FrameHeader } from './codec.js';
 import type { EngineCodec, EngineOptions } from './engineOptions.js';
 import { ConnectionClosedError, QueueFullError, RequestTimeoutError, toRxbridgeError } from './errors.js';
@@ -13,6 +13,7 @@ import { microtaskScheduler } from './microtaskScheduler.js';
 import { ReceivePlanner } from './receivePlanner.js';
 import { LatencyBudget } from './latencyBudget.js';
 import { SendAheadPolicy } from './sendAheadPolicy.js';
+import { DemandGate } from './demandGate.js';
 import { frame } from '../../operators/frame.js';
 import { matchReplies, type ReplyEvent } from '../../operators/matchReplies.js';
 import { prioritize } from '../../operators/prioritize.js';
@@ -90,7 +91,8 @@ export class Engine<H extends FrameHeader, M> {
   private admittedUnsent = 0;
   /** How far past the kernel admissions may go, and how large write batches grow. */
   private readonly sendAheadPolicy: SendAheadPolicy;
-  private sendAhead!: BehaviorSubject<boolean>;
+  /** Whether prioritize may hand on requests: window credit, sink readiness, send-ahead. */
+  private readonly gate = new DemandGate((ready) => (this.sinkReady = ready));
   private readonly budget: LatencyBudget | undefined;
   private endError: Error | undefined;
 
@@ -271,30 +273,24 @@ export class Engine<H extends FrameHeader, M> {
 
   private startSending(): void {
     const o = this.options;
-    const credit = new BehaviorSubject<boolean>(true);
-    const ready = new BehaviorSubject<boolean>(true);
     // Bytes past the scheduler but not yet in the kernel can no longer be
-    // reordered: keep them to about one batch, so a command that arrives now
-    // is decided on, not queued behind a burst admitted in the same turn.
-    this.sendAhead = new BehaviorSubject<boolean>(true);
-    const demand$ = combineLatest([credit, ready, this.sendAhead]).pipe(
-      map(([c, r, a]) => c && r && a),
-      distinctUntilChanged(),
-    );
+    // reordered: keep them to about one batch (the gate's send-ahead), so a
+    // command that arrives now is decided on, not queued behind a burst
+    // admitted in the same turn.
+    const gate = this.gate;
     const isCancelled = (r: RequestRecord<H>) => r.state === RequestState.Cancelled;
     const cost = (r: RequestRecord<H>) => r.cost;
-    this.subscription.add(ready.subscribe((r) => (this.sinkReady = r)));
     this.subscription.add(
       this.submissions
         .pipe(
-          prioritize<RequestRecord<H>>({ demand$, dataShare: o.dataShare, cost, isCancelled }),
+          prioritize<RequestRecord<H>>({ demand$: gate.demand$, dataShare: o.dataShare, cost, isCancelled }),
           window<RequestRecord<H>>({
             maxRequests: o.maxRequests ?? 64,
             maxBytes: o.maxBytes ?? DEFAULT_MAX_BYTES,
             budget: this.budget,
             release$: this.released,
             cost,
-            credit,
+            credit: gate.creditObserver,
             isCancelled,
             keyOf: (r) => r.tag,
           }),
@@ -307,7 +303,7 @@ export class Engine<H extends FrameHeader, M> {
           }),
           socketSink<Batch<RequestRecord<H>>>(this.socket, {
             lowWaterMark: o.lowWaterMark,
-            ready,
+            ready: gate.readyObserver,
             onWrite: (bytes, takenWhole) => {
               this.sendAheadPolicy.onWrite(bytes, takenWhole);
               this.updateSendAhead();
@@ -358,7 +354,7 @@ export class Engine<H extends FrameHeader, M> {
   /** Admissions pause while the bytes admitted and not yet in the kernel reach the policy's send-ahead. */
   private updateSendAhead(): void {
     const open = this.admittedUnsent < this.sendAheadPolicy.sendAheadBytes;
-    if (open !== this.sendAhead.value) this.sendAhead.next(open);
+    if (open !== this.gate.sendAheadOpen) this.gate.sendAheadOpen = open;
   }
 
   private onReply(event: ReplyEvent<H, RequestRecord<H>>): void {
