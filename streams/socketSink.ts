@@ -117,23 +117,30 @@ export function socketSink<B extends Batch>(socket: Socket, options: SocketSinkO
         if (last >= 0) socket.write(buffers[last]!, onWritten);
       };
 
+      /** Runs `write` between cork() and uncork(): what it writes leaves in one writev. */
+      const corked = (write: () => void) => {
+        socket.cork();
+        try {
+          write();
+        } finally {
+          socket.uncork();
+        }
+      };
+
       // Writes held batches while the socket is below the mark, all in one writev.
       const pump = () => {
         if (subscriber.closed) return;
         try {
           if (held.length > 0 && socket.writableLength <= lowWaterMark) {
             let bytes = 0;
-            socket.cork();
-            try {
+            corked(() => {
               while (held.length > 0 && socket.writableLength <= lowWaterMark) {
                 const batch = held.shift()!;
                 heldBytes -= batch.bytes;
                 bytes += batch.bytes;
                 writeBatch(batch);
               }
-            } finally {
-              socket.uncork();
-            }
+            });
             options.onWrite?.(bytes, socket.writableLength === 0);
           }
           setReady(held.length === 0 && socket.writableLength <= lowWaterMark);
@@ -167,17 +174,9 @@ export function socketSink<B extends Batch>(socket: Socket, options: SocketSinkO
             return;
           }
           try {
-            if (batch.buffers.length > 1) {
-              socket.cork();
-              try {
-                writeBatch(batch);
-              } finally {
-                socket.uncork();
-              }
-            } else {
-              // One buffer is one write already; corking it only adds Node's buffered-write path.
-              writeBatch(batch);
-            }
+            // One buffer is one write already; corking it only adds Node's buffered-write path.
+            if (batch.buffers.length > 1) corked(() => writeBatch(batch));
+            else writeBatch(batch);
             options.onWrite?.(batch.bytes, socket.writableLength === 0);
             setReady(socket.writableLength <= lowWaterMark);
           } catch (err) {

@@ -29,12 +29,12 @@ describe('DemandGate', () => {
     expect(seen).to.deep.equal([true, false, true, false, true]);
   });
 
-  it('tells the sink readiness to its listener before the demand changes', () => {
+  it('shows the sink readiness before the demand change it causes is emitted', () => {
     const order: string[] = [];
-    const gate = new DemandGate((ready) => order.push(`ready ${ready}`));
-    gate.demand$.subscribe((v) => order.push(`demand ${v}`));
+    const gate = new DemandGate();
+    gate.demand$.subscribe((v) => order.push(`demand ${v}, sink ready ${gate.sinkReady}`));
     gate.readyObserver.next(false);
-    expect(order).to.deep.equal(['demand true', 'ready false', 'demand false']);
+    expect(order).to.deep.equal(['demand true, sink ready true', 'demand false, sink ready false']);
   });
 
   it('hands a change made from inside a change on at once (prioritize re-reads demand before every emission)', () => {

@@ -20,11 +20,6 @@ export class DemandGate {
   private open = true;
   private readonly changes = new Relay<boolean>();
 
-  /**
-   * @param onReady told each change of the sink's readiness, before the demand changes.
-   */
-  constructor(private readonly onReady: (ready: boolean) => void = () => {}) {}
-
   /** The demand now, then each change. */
   readonly demand$: Observable<boolean> = new Observable<boolean>((subscriber) => {
     subscriber.next(this.open);
@@ -43,12 +38,16 @@ export class DemandGate {
   readonly readyObserver: Pick<Observer<boolean>, 'next'> = {
     next: (value) => {
       this.ready = value;
-      this.onReady(value);
       this.update();
     },
   };
 
-  /** Whether the send-ahead allowance is open. */
+  /** False while the sink holds batches back; already current when the demand change it causes is emitted. */
+  get sinkReady(): boolean {
+    return this.ready;
+  }
+
+  /** Whether the send-ahead allowance is open; setting it to its value changes nothing. */
   get sendAheadOpen(): boolean {
     return this.ahead;
   }

@@ -77,7 +77,6 @@ export class Engine<H extends FrameHeader, M> {
   private readonly options: EngineOptions;
   private readonly now: () => number;
   private readonly scheduler: SchedulerLike;
-  private sinkReady = true;
   private inFlight = 0;
   private inFlightBytes = 0;
   private counts = { submitted: 0, completed: 0, failed: 0, batches: 0, bytesSent: 0 };
@@ -92,7 +91,7 @@ export class Engine<H extends FrameHeader, M> {
   /** How far past the kernel admissions may go, and how large write batches grow. */
   private readonly sendAheadPolicy: SendAheadPolicy;
   /** Whether prioritize may hand on requests: window credit, sink readiness, send-ahead. */
-  private readonly gate = new DemandGate((ready) => (this.sinkReady = ready));
+  private readonly gate = new DemandGate();
   private readonly budget: LatencyBudget | undefined;
   private endError: Error | undefined;
 
@@ -185,7 +184,7 @@ export class Engine<H extends FrameHeader, M> {
       inFlightBytes: this.inFlightBytes,
       windowBytes: this.budget?.limit ?? this.options.maxBytes ?? DEFAULT_MAX_BYTES,
       socketBufferedBytes: this.socket.writableLength,
-      sinkReady: this.sinkReady,
+      sinkReady: this.gate.sinkReady,
       unsentBytes: this.unsentBytes,
       ...this.counts,
     };
@@ -354,7 +353,7 @@ export class Engine<H extends FrameHeader, M> {
   /** Admissions pause while the bytes admitted and not yet in the kernel reach the policy's send-ahead. */
   private updateSendAhead(): void {
     const open = this.admittedUnsent < this.sendAheadPolicy.sendAheadBytes;
-    if (open !== this.gate.sendAheadOpen) this.gate.sendAheadOpen = open;
+    this.gate.sendAheadOpen = open;
   }
 
   private onReply(event: ReplyEvent<H, RequestRecord<H>>): void {
@@ -429,11 +428,11 @@ export class Engine<H extends FrameHeader, M> {
     switch (record.state) {
       case RequestState.Queued:
       case RequestState.Sending:
-        return this.sinkReady ? 'send-backlog' : 'socket-backpressure';
+        return this.gate.sinkReady ? 'send-backlog' : 'socket-backpressure';
       case RequestState.Sent:
         // In the kernel: if the socket will not take more, the peer is not
         // reading, and the request most likely sits unread in the kernel too.
-        return this.sinkReady ? 'device' : 'socket-backpressure';
+        return this.gate.sinkReady ? 'device' : 'socket-backpressure';
       default:
         return 'unknown';
     }
