@@ -29,6 +29,7 @@ import { runNbdcopy, runRxbridgeCopy, type CopyDirection, type CopyPaths } from 
 import { describeMachine } from './compare/machine.js';
 import { environmentWithoutExtraCaCerts, medianNodeSeconds, medianSeconds } from './compare/nodeStartup.js';
 import { renderReport, type JobOutcome } from './compare/report.js';
+import { withServerCpu } from './compare/serverCpu.js';
 import type { BenchJobSpec, Sample } from './compare/sample.js';
 
 const { values: args } = parseArgs({
@@ -169,6 +170,10 @@ async function main(): Promise<void> {
       log(`round ${round + 1}/${rounds} ${o.job}: ${o.peer} ${theirs.value.toFixed(0)} ${o.unit} · ${oursName} ${ours.value.toFixed(0)} ${o.unit} (${(ours.value / theirs.value).toFixed(2)}×)`);
     };
     const ceiling: number[] = [];
+    const server = peer.pid;
+    /** The bytes a time-based block job moved, ramp included (the server served those too). */
+    const blockBytes = (spec: BenchJobSpec) => (sample: Sample) => sample.MBps * 1e6 * (seconds + (spec.rampSeconds ?? 0));
+    const copyBytes = () => exportBytes;
 
     for (let round = 0; round < rounds; round++) {
       // Copies first: after the file → nbd copies the export holds in.img, so the copy out can be verified.
@@ -180,15 +185,23 @@ async function main(): Promise<void> {
           }
           return sample;
         };
-        const [theirs, ours] = await pair(round, () => runNbdcopy(direction, paths), () => ourCopy());
+        const [theirs, ours] = await pair(
+          round,
+          () => withServerCpu(server, () => runNbdcopy(direction, paths), copyBytes),
+          () => withServerCpu(server, ourCopy, copyBytes),
+        );
         record(outcome(copyLabel(direction), 'MB/s', 'nbdcopy -C 1'), round, theirs, ours);
       }
       for (const spec of BENCH_JOBS) {
-        const [theirs, ours] = await pair(round, () => runFio(paths.uri, spec, seconds), () => runRxbridgeBench(paths.uri, spec, seconds));
+        const [theirs, ours] = await pair(
+          round,
+          () => withServerCpu(server, () => runFio(paths.uri, spec, seconds), blockBytes(spec)),
+          () => withServerCpu(server, () => runRxbridgeBench(paths.uri, spec, seconds), blockBytes(spec)),
+        );
         record(outcome(label(spec), headline(spec), 'fio nbd'), round, theirs, ours);
         if (spec.rw === 'read') {
           // What Node.js itself reaches on this job, set against the same fio run.
-          const minimal = await runMinimalClient(paths.uri, spec, seconds);
+          const minimal = await withServerCpu(server, () => runMinimalClient(paths.uri, spec, seconds), blockBytes(spec));
           record(outcome(`${label(spec)}: minimal Node.js client`, headline(spec), 'fio nbd', references), round, theirs, minimal, 'minimal client');
         }
       }
@@ -222,6 +235,8 @@ async function main(): Promise<void> {
             ]),
         'CPU s/GB: fio from its job thread\'s usr+sys; `rxbridge bench` from process.cpuUsage() of its whole process (GC and JIT included); copies from bash `times` of the process.',
         'Client and server share the machine: client CPU saved is server throughput gained.',
+        'Server CPU s/GB: nbdkit\'s user + system time (/proc/PID/stat, all its threads) over each client run, divided by the bytes that client moved in the whole run (ramp included). ' +
+          'Server cores: the same CPU time over the client run\'s wall clock (start-up included, so a little low). A server near one core is the ceiling every client meets here.',
         'A fresh rxbridge process runs its first seconds before V8 has optimised the request path, and compiles it on a second thread: ' +
           'the block jobs without a ramp include that warm-up, the rows after a ramp show the steady state. A long-lived client (a bridge, a copy of many GB) pays it once.',
         'The socket ceiling: one Node.js process writes 1 MiB buffers, another receives through a reusable 256 KiB buffer.',

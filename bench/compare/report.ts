@@ -58,6 +58,17 @@ function row(j: JobOutcome): string {
   );
 }
 
+/** What the server spent on each side's run: the same bytes should cost it the same. */
+function serverRow(j: JobOutcome): string | undefined {
+  const peer = medianOf(j.peerSamples, (s) => s.serverCpuSecondsPerGB);
+  const ours = medianOf(j.oursSamples, (s) => s.serverCpuSecondsPerGB);
+  if (peer === undefined && ours === undefined) return undefined;
+  return (
+    `| ${j.job} | ${j.peer} | ${fmt(peer)} | ${fmt(ours)} | ${ratio(ours, peer)} | ` +
+    `${fmt(medianOf(j.peerSamples, (s) => s.serverCores))} | ${fmt(medianOf(j.oursSamples, (s) => s.serverCores))} |`
+  );
+}
+
 export function renderReport(r: CompareReport): string {
   const m = r.machine;
   const lines = [
@@ -82,6 +93,17 @@ export function renderReport(r: CompareReport): string {
       '| job | peer | peer | client | client / peer | round ratios (median) | p99 µs peer | p99 µs client | CPU s/GB peer | CPU s/GB client | CPU ratio |',
       '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
       ...r.references.map(row),
+    );
+  }
+  const serverRows = [...r.jobs, ...r.references].map(serverRow).filter((x): x is string => x !== undefined);
+  if (serverRows.length > 0) {
+    lines.push(
+      '',
+      'The server (nbdkit) in the same runs: its CPU per GB the client moved, and the cores it kept busy:',
+      '',
+      '| job | peer | server CPU s/GB, peer | server CPU s/GB, rxbridge or client | ratio | server cores, peer | server cores, rxbridge or client |',
+      '|---|---|--:|--:|--:|--:|--:|',
+      ...serverRows,
     );
   }
   lines.push('', 'Rounds (peer / rxbridge or client, headline unit):', '');

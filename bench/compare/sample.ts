@@ -6,6 +6,10 @@ export interface Sample {
   p99Us?: number;
   /** Client CPU (user + system) per 10^9 bytes. */
   cpuSecondsPerGB?: number;
+  /** The server's CPU over the same run, per 10^9 bytes the client moved. */
+  serverCpuSecondsPerGB?: number;
+  /** The server's CPU over the run's wall clock: how many cores it kept busy. */
+  serverCores?: number;
 }
 
 export interface BenchJobSpec {
