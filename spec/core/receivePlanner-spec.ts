@@ -29,7 +29,7 @@ describe('ReceivePlanner', () => {
   });
 
   it('reads a payload with directMin or more still to come into its destination, whatever else is in flight', () => {
-    const planner = new ReceivePlanner(DIRECT_MIN, LEAD);
+    const planner = new ReceivePlanner(DIRECT_MIN, LEAD, 0);
     for (const largeOnly of [true, false]) {
       const target = planner.next(payloadCursor(DIRECT_MIN, 192 * KiB), largeOnly, destination)!;
       expect(target.buffer).to.equal(destinationBytes.buffer);
@@ -37,6 +37,23 @@ describe('ReceivePlanner', () => {
       expect(target.length).to.equal(DIRECT_MIN);
     }
     expect(planner.next(payloadCursor(DIRECT_MIN), true, noDestination)).to.equal(undefined);
+  });
+
+  it('asks for a piece of the payload at a time: a sixteenth of it, at least pieceBytes, never past its end', () => {
+    const planner = new ReceivePlanner(DIRECT_MIN, LEAD, 16 * KiB);
+    const big = Buffer.alloc(8 * 1024 * KiB);
+    const into = (c: FrameCursor<Header>) => big.subarray(c.offset, c.offset + c.remaining);
+    expect(planner.next(payloadCursor(256 * KiB), true, into)?.length).to.equal(16 * KiB);
+    expect(planner.next(payloadCursor(2048 * KiB), true, into)?.length).to.equal(128 * KiB);
+    fc.assert(
+      fc.property(fc.integer({ min: DIRECT_MIN, max: 8 * 1024 * KiB }), fc.nat(), (total, at) => {
+        const offset = at % (total - DIRECT_MIN + 1);
+        const cursor = payloadCursor(total - offset, offset);
+        const target = planner.next(cursor, false, into)!;
+        expect(target.byteOffset).to.equal(big.byteOffset + offset);
+        expect(target.length).to.equal(Math.min(total - offset, Math.max(16 * KiB, Math.ceil(total / 16))));
+      }),
+    );
   });
 
   it('leaves the tail of a payload to the receive buffer, with or without small replies in flight', () => {
@@ -49,7 +66,7 @@ describe('ReceivePlanner', () => {
   });
 
   it('without a lead length, reads only large payload parts in place', () => {
-    const planner = new ReceivePlanner(DIRECT_MIN, 0);
+    const planner = new ReceivePlanner(DIRECT_MIN, 0, 0);
     expect(planner.next(BETWEEN_FRAMES, true, destination)).to.equal(undefined);
     expect(planner.next(payloadCursor(DIRECT_MIN), true, destination)?.length).to.equal(DIRECT_MIN);
   });

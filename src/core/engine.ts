@@ -10,7 +10,7 @@ import { TagAllocator } from './tagAllocator.js';
 import { TagTable } from './tagTable.js';
 import { performanceScheduler } from './clock.js';
 import { microtaskScheduler } from './microtaskScheduler.js';
-import { ReceivePlanner } from './receivePlanner.js';
+import { DEFAULT_PIECE_BYTES, ReceivePlanner } from './receivePlanner.js';
 import { LatencyBudget } from './latencyBudget.js';
 import { SendAheadPolicy } from './sendAheadPolicy.js';
 import { DemandGate } from './demandGate.js';
@@ -115,7 +115,9 @@ export class Engine<H extends FrameHeader, M> {
       wideBytes: options.freeFlowBytes ?? options.maxBatchBytes ?? 1024 * 1024,
     });
     this.directMin = options.directReceiveBytes ?? 64 * 1024;
-    this.receivePlanner = codec.receiveInto && this.directMin > 0 ? new ReceivePlanner(this.directMin, codec.leadBytes ?? 0) : undefined;
+    this.receivePlanner = codec.receiveInto && this.directMin > 0
+      ? new ReceivePlanner(this.directMin, codec.leadBytes ?? 0, options.directPieceBytes ?? DEFAULT_PIECE_BYTES)
+      : undefined;
     this.events$ = this.buildEvents();
     this.startReceiving();
     this.startSending();

@@ -81,6 +81,12 @@ export interface EngineOptions {
    * into its destination when the protocol knows one (EngineCodec.receiveInto). Default 64 KiB; 0: never.
    */
   directReceiveBytes?: number;
+  /**
+   * The least one read straight into a destination asks for: a sixteenth of
+   * the payload if that is more (see ReceivePlanner). Default 16 KiB; 0: all
+   * that is left of the payload.
+   */
+  directPieceBytes?: number;
   /** Reply payloads above this are handed on as slices, part by part. Default 16 KiB. */
   sliceAbove?: number;
   /** The data lane's guaranteed share of bytes while commands wait. Default 0.25. */

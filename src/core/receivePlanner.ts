@@ -1,5 +1,10 @@
 import type { FrameCursor, FrameHeader } from './codec.js';
 
+/** Direct reads ask for at least this much (see ReceivePlanner). */
+export const DEFAULT_PIECE_BYTES = 16 * 1024;
+/** …or for this fraction of the payload, if that is more. */
+const PIECES = 16;
+
 /**
  * Chooses where each socket read lands, so that large payloads arrive in
  * their destinations instead of being copied there out of the receive buffer:
@@ -16,6 +21,14 @@ import type { FrameCursor, FrameHeader } from './codec.js';
  * tail alone, or the tail with just the next lead, removed that copy but cost
  * reads, and 256 KiB reads at depth 16 were no faster either way (A/B against
  * fio, 7 rounds, twice in each order).
+ *
+ * A direct read asks for one piece of the payload, a sixteenth of it but at
+ * least `pieceBytes`, not for all that is left: against nbdkit, whose
+ * connection gets about one core, 256 KiB reads at depth 16 in 16 KiB pieces
+ * cost the server 12 % less CPU per GB and ran 11 % faster (10 rotated
+ * rounds) than reads of everything the kernel held. 2 MiB payloads read in
+ * 16 KiB pieces made `rxbridge copy` slower; in 128 KiB pieces, as fast as
+ * whole.
  */
 export class ReceivePlanner {
   private readonly lead: Buffer | undefined;
@@ -23,8 +36,9 @@ export class ReceivePlanner {
   /**
    * @param directMin Payload bytes still to come for a read straight into the destination.
    * @param leadBytes How much of a frame precedes its data; 0: the protocol does not say.
+   * @param pieceBytes The least one direct read asks for (a sixteenth of the payload if that is more); 0: all that is left.
    */
-  constructor(private readonly directMin: number, leadBytes: number) {
+  constructor(private readonly directMin: number, leadBytes: number, private readonly pieceBytes = DEFAULT_PIECE_BYTES) {
     this.lead = leadBytes > 0 ? Buffer.allocUnsafe(leadBytes) : undefined;
   }
 
@@ -36,6 +50,10 @@ export class ReceivePlanner {
    */
   next<H extends FrameHeader>(cursor: FrameCursor<H>, largeOnly: boolean, destination: (cursor: FrameCursor<H>) => Buffer | undefined): Buffer | undefined {
     if (cursor.header === undefined) return largeOnly ? this.lead : undefined;
-    return cursor.remaining >= this.directMin ? destination(cursor) : undefined;
+    if (cursor.remaining < this.directMin) return undefined;
+    const target = destination(cursor);
+    if (target === undefined || this.pieceBytes <= 0) return target;
+    const piece = Math.max(this.pieceBytes, Math.ceil((cursor.offset + cursor.remaining) / PIECES));
+    return target.length > piece ? target.subarray(0, piece) : target;
   }
 }
