@@ -82,9 +82,9 @@ export interface EngineOptions {
    */
   directReceiveBytes?: number;
   /**
-   * The least one read straight into a destination asks for: a sixteenth of
-   * the payload if that is more (see ReceivePlanner). Default 16 KiB; 0: all
-   * that is left of the payload.
+   * The most one read straight into a destination asks for, for payloads of
+   * up to 1 MiB (larger ones are read whole; see ReceivePlanner). Default
+   * 16 KiB; 0: all that is left of the payload.
    */
   directPieceBytes?: number;
   /** Reply payloads above this are handed on as slices, part by part. Default 16 KiB. */
