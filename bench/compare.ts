@@ -242,7 +242,8 @@ async function main(): Promise<void> {
         'The socket ceiling: one Node.js process writes 1 MiB buffers, another receives through a reusable 256 KiB buffer.',
         'The minimal Node.js client (bench/compare/minimalClient.ts) is the least a Node.js program does for a sequential read job: one callback loop over one socket, ' +
           'simple replies, each header read through a reusable 256 KiB buffer and the rest of its payload straight into the request\'s buffer, one write per tick; no engine, no RxJS, no timeouts or recovery. ' +
-          'Between it and rxbridge is what the engine costs; between it and fio, what Node.js costs.',
+          'It reads each payload in reads as large as the kernel allows, where rxbridge reads payloads of up to 1 MiB 16 KiB at a time (docs/ARCHITECTURE.md). ' +
+          'Between it and fio is what Node.js costs.',
       ],
     });
     process.stdout.write(report);
