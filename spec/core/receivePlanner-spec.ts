@@ -19,7 +19,7 @@ const BETWEEN_FRAMES: FrameCursor<Header> = { header: undefined, offset: 0, rema
 
 describe('ReceivePlanner', () => {
   const destinationBytes = Buffer.alloc(256 * KiB);
-  const destination = (c: FrameCursor<Header>) => destinationBytes.subarray(c.offset, c.offset + c.remaining);
+  const destination = (c: FrameCursor<Header>, length: number) => destinationBytes.subarray(c.offset, c.offset + length);
   const noDestination = () => undefined;
 
   it('between frames, stops the read after the next lead while only large replies are in flight', () => {
@@ -42,7 +42,7 @@ describe('ReceivePlanner', () => {
   it('asks for pieceBytes at a time of a payload up to piecedUpTo, never past its end, and for all that is left of a larger one', () => {
     const planner = new ReceivePlanner(DIRECT_MIN, LEAD, 16 * KiB, 1024 * KiB);
     const big = Buffer.alloc(4 * 1024 * KiB);
-    const into = (c: FrameCursor<Header>) => big.subarray(c.offset, c.offset + c.remaining);
+    const into = (c: FrameCursor<Header>, length: number) => big.subarray(c.offset, c.offset + length);
     expect(planner.next(payloadCursor(256 * KiB), true, into)?.length).to.equal(16 * KiB);
     expect(planner.next(payloadCursor(2048 * KiB), true, into)?.length).to.equal(2048 * KiB);
     fc.assert(

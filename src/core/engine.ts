@@ -318,12 +318,12 @@ export class Engine<H extends FrameHeader, M> {
     );
   }
 
-  /** The destination of the payload bytes about to be read, if the request has one and still wants them. */
-  private readonly payloadDestination = (cursor: FrameCursor<H>): Buffer | undefined => {
+  /** The destination of the next `length` payload bytes, if the request has one and still wants them. */
+  private readonly payloadDestination = (cursor: FrameCursor<H>, length: number): Buffer | undefined => {
     const header = cursor.header!;
     const record = this.pending.get(header.tag);
     if (record === undefined || (record.state !== RequestState.Sending && record.state !== RequestState.Sent)) return undefined;
-    return this.codec.receiveInto!(record.meta as M, header, cursor.offset, cursor.remaining);
+    return this.codec.receiveInto!(record.meta as M, header, cursor.offset, length);
   };
 
   private onAdmit(record: RequestRecord<H>): void {

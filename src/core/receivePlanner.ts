@@ -3,7 +3,7 @@ import type { FrameCursor, FrameHeader } from './codec.js';
 /** A direct read into a payload of up to `DEFAULT_PIECED_UP_TO` bytes asks for this much at most (see ReceivePlanner). */
 export const DEFAULT_PIECE_BYTES = 16 * 1024;
 /** Larger payloads are read whole: as much as the kernel holds. */
-export const DEFAULT_PIECED_UP_TO = 1024 * 1024;
+const DEFAULT_PIECED_UP_TO = 1024 * 1024;
 
 /**
  * Chooses where each socket read lands, so that large payloads arrive in
@@ -52,14 +52,18 @@ export class ReceivePlanner {
   /**
    * @param cursor Where the frame parser stands.
    * @param largeOnly Every request in flight (at least one) has a reply of `directMin` bytes or more.
-   * @param destination The payload's own buffer for the `cursor.remaining` bytes at `cursor.offset`, if its request has one.
+   * @param destination The payload's own buffer for `length` bytes at `cursor.offset`, if its request has one.
    * @returns The buffer for the next read; undefined: the socket's receive buffer.
    */
-  next<H extends FrameHeader>(cursor: FrameCursor<H>, largeOnly: boolean, destination: (cursor: FrameCursor<H>) => Buffer | undefined): Buffer | undefined {
+  next<H extends FrameHeader>(
+    cursor: FrameCursor<H>,
+    largeOnly: boolean,
+    destination: (cursor: FrameCursor<H>, length: number) => Buffer | undefined,
+  ): Buffer | undefined {
     if (cursor.header === undefined) return largeOnly ? this.lead : undefined;
-    if (cursor.remaining < this.directMin) return undefined;
-    const target = destination(cursor);
-    if (target === undefined || this.pieceBytes <= 0 || target.length <= this.pieceBytes) return target;
-    return cursor.offset + cursor.remaining <= this.piecedUpTo ? target.subarray(0, this.pieceBytes) : target;
+    const remaining = cursor.remaining;
+    if (remaining < this.directMin) return undefined;
+    const pieced = this.pieceBytes > 0 && cursor.offset + remaining <= this.piecedUpTo;
+    return destination(cursor, pieced ? Math.min(this.pieceBytes, remaining) : remaining);
   }
 }
